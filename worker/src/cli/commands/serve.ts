@@ -1,0 +1,131 @@
+// `mxcp serve`: open the project, refuse to start when endpoints failed (unless
+// --ignore-errors), serve MCP over streamable HTTP, SSE or stdio, and shut
+// down cleanly on SIGTERM/SIGINT.
+import type { Command } from 'commander';
+import { openProject } from '../../engine/index.js';
+import { startHttpServer, serveStdio, renderBanner, renderStartupFailure, startupFailureJson } from '../../server/index.js';
+import { loadConfig } from '../project.js';
+import { parseBooleanFlag } from '../flags.js';
+import { useColor } from '../output.js';
+
+interface ServeFlags {
+  profile?: string;
+  transport?: string;
+  host?: string;
+  port?: string;
+  readonly?: boolean;
+  stateless?: boolean;
+  sqlTools?: string;
+  ignoreErrors?: boolean;
+  debug?: boolean;
+  jsonOutput?: boolean;
+}
+
+const TRANSPORTS = ['streamable-http', 'sse', 'stdio'] as const;
+type Transport = (typeof TRANSPORTS)[number];
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('Serve the project over MCP (streamable HTTP, SSE or stdio)')
+    .option('--profile <name>', 'profile to use')
+    .option('--transport <transport>', `transport: ${TRANSPORTS.join(', ')}`)
+    .option('--host <host>', 'host to bind (HTTP transports)')
+    .option('--port <port>', 'port to bind (HTTP transports)')
+    .option('--readonly', 'open the database read-only')
+    .option('--stateless', 'stateless streamable HTTP (no MCP sessions)')
+    .option('--sql-tools <bool>', 'enable the built-in SQL tools (true|false)')
+    .option('--ignore-errors', 'start even when some endpoints failed to load')
+    .option('--debug', 'debug logging')
+    .option('--json-output', 'print startup errors as JSON')
+    .action(async (flags: ServeFlags) => {
+      await serve(flags);
+    });
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const config = loadConfig(flags);
+  const http = config.user.transport?.http ?? {};
+  const transport = (flags.transport ?? config.user.transport?.provider ?? 'streamable-http') as Transport;
+  if (!TRANSPORTS.includes(transport)) {
+    throw new Error(`Unknown transport '${transport}': expected one of ${TRANSPORTS.join(', ')}`);
+  }
+  const host = flags.host ?? http.host ?? 'localhost';
+  const port = flags.port !== undefined ? parsePort(flags.port) : (http.port ?? 8000);
+  const stateless = Boolean(flags.stateless ?? http.stateless ?? false);
+  const opened = await openProject(config, { sqlTools: parseBooleanFlag(flags.sqlTools, '--sql-tools') });
+
+  if (opened.failures.length > 0 && !flags.ignoreErrors) {
+    await opened.engine.close();
+    if (flags.jsonOutput) process.stdout.write(JSON.stringify(startupFailureJson(opened.failures), null, 2) + '\n');
+    else process.stderr.write(renderStartupFailure(opened.failures, { color: useColor(process.stderr) }) + '\n');
+    process.exitCode = 1;
+    return;
+  }
+
+  if (transport === 'stdio') {
+    const server = await serveStdio(opened.engine);
+    onShutdown(async () => {
+      await server.close();
+      await opened.engine.close();
+    });
+    return;
+  }
+
+  const server = await startHttpServer(opened.engine, {
+    host,
+    port,
+    stateless,
+    transport: transport === 'sse' ? 'sse' : 'streamable-http',
+  });
+  const counts = opened.engine.counts;
+  process.stdout.write(
+    renderBanner(
+      {
+        project: config.site.project,
+        profile: config.profileName,
+        transport,
+        host,
+        port: server.port,
+        url: server.url,
+        readonly: config.profile.duckdb.readonly,
+        stateless,
+        sqlTools: opened.sqlToolsEnabled,
+        tools: counts.tools,
+        resources: counts.resources,
+        prompts: counts.prompts,
+        skipped: opened.failures.length,
+      },
+      { color: useColor(process.stdout) },
+    ) + '\n',
+  );
+  onShutdown(async () => {
+    await server.close();
+    await opened.engine.close();
+  });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`Invalid --port '${value}': expected an integer between 0 and 65535`);
+  }
+  return port;
+}
+
+/** SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close DuckDB, exit 0. */
+function onShutdown(close: () => Promise<void>): void {
+  let closing = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    close()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        process.stderr.write(`Error during shutdown after ${signal}: ${(error as Error).message}\n`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// The `mxcp` command line: one subcommand per file under commands/. Errors a
+// user can fix print as "Error: …" (or the JSON envelope) and exit with 1.
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { ConfigError, ConfigErrors } from '../config/errors.js';
+import { registerInit } from './commands/init.js';
+import { registerList, registerValidate } from './commands/inspect.js';
+import { registerLint } from './commands/lint.js';
+import { registerQuery } from './commands/query.js';
+import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
+import { registerTest } from './commands/test.js';
+import { errorLine, jsonError, useColor } from './output.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('mxcp')
+    .description('MXCP: serve SQL-defined tools, resources and prompts over MCP')
+    .version(pkg.version)
+    .showHelpAfterError();
+  registerInit(program);
+  registerServe(program);
+  registerList(program);
+  registerValidate(program);
+  registerRun(program);
+  registerQuery(program);
+  registerTest(program);
+  registerLint(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    const debug = process.env.MXCP_DEBUG !== undefined || argv.includes('--debug');
+    if (argv.includes('--json-output')) {
+      process.stdout.write(jsonError(error, debug) + '\n');
+    } else {
+      process.stderr.write(errorLine(describe(error), { color: useColor(process.stderr) }) + '\n');
+      if (debug && error instanceof Error && error.stack) process.stderr.write(error.stack + '\n');
+    }
+    process.exitCode = 1;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ConfigError) return error.format();
+  if (error instanceof ConfigErrors) return error.errors.map((e) => e.format()).join('\n');
+  return error instanceof Error ? error.message : String(error);
+}
+
+await main(process.argv);

@@ -1,0 +1,17 @@
+// What most commands do first: find the project from the working directory,
+// load both configs for the chosen profile, and open (compile) it.
+import { loadProjectConfig, type ProjectConfig } from '../config/index.js';
+import { openProject, type OpenedProject, type OpenOptions } from '../engine/index.js';
+
+export interface ProjectFlags {
+  profile?: string;
+  readonly?: boolean;
+}
+
+export function loadConfig(flags: ProjectFlags): ProjectConfig {
+  return loadProjectConfig({ cwd: process.cwd(), profile: flags.profile, env: process.env, readonly: flags.readonly });
+}
+
+export async function openFromFlags(flags: ProjectFlags, options: OpenOptions = {}): Promise<OpenedProject> {
+  return openProject(loadConfig(flags), options);
+}

@@ -1,0 +1,27 @@
+import { DuckDBInstance, listValue, structValue, VARCHAR, BIGINT, DOUBLE, LIST, STRUCT, INTEGER } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create(':memory:');
+const c = await inst.connect(); const c2 = await inst.connect();
+async function t(label: string, f: () => Promise<unknown>) { try { console.log(label, await f()); } catch (e) { console.log(label, 'ERR', (e as Error).message); } }
+await t('json', async () => (await c.run('INSTALL json; LOAD json;'), 'ok'));
+await t('parquet', async () => (await c.run('INSTALL parquet; LOAD parquet;'), 'ok'));
+await t('bad', async () => (await c.run('INSTALL no_such_ext_xyz; LOAD no_such_ext_xyz;'), 'ok'));
+await t('loaded', async () => (await c.runAndReadAll("select extension_name, loaded, installed from duckdb_extensions() where extension_name in ('json','parquet','httpfs')")).getRowObjects());
+await t('secret', async () => (await c.run(`CREATE TEMPORARY SECRET "s1" (TYPE http, BEARER_TOKEN 'a''b', EXTRA_HTTP_HEADERS MAP {'X-A': 'q''z'})`), 'ok'));
+await t('secret again c2', async () => (await c2.run(`CREATE TEMPORARY SECRET "s1" (TYPE http, BEARER_TOKEN 'a''b')`), 'ok'));
+await t('secrets c2', async () => (await c2.runAndReadAll(`select name, type, secret_string from duckdb_secrets()`)).getRowObjects());
+await t('secret unknown type', async () => (await c.run(`CREATE TEMPORARY SECRET "s2" (TYPE nosuch, FOO 'bar')`), 'ok'));
+await t('secret bad param', async () => (await c.run(`CREATE TEMPORARY SECRET "s3" (TYPE http, FOO 'secretval')`), 'ok'));
+await t('struct bind', async () => { const ps = await c.prepare('select $o.a as a, $o.b as b, $o as o'); ps.bindStruct(1, structValue({a: 1, b: 'x'}), STRUCT({a: INTEGER, b: VARCHAR})); return (await ps.runAndReadAll()).getRowObjects(); });
+await t('list bind', async () => { const ps = await c.prepare('select $l as l, list_contains($l, 2) c'); ps.bindList(1, listValue([1n, 2n]), LIST(BIGINT)); return (await ps.runAndReadAll()).getRowObjects(); });
+await t('varchar vs date', async () => { const ps = await c.prepare("select date '2024-01-02' = $d as eq, date '2024-01-02' < $d as lt"); ps.bindVarchar(1, '2024-01-03'); return (await ps.runAndReadAll()).getRowObjects(); });
+await t('null bind', async () => { const ps = await c.prepare("select $x is null n, coalesce($x, 5) v"); ps.bindNull(1); return (await ps.runAndReadAll()).getRowObjects(); });
+await t('int as bigint compare', async () => { await c.run('create table t(i int, s varchar)'); await c.run("insert into t values (1,'a'),(2,'b')"); const ps = await c.prepare("select * from t where i = $i"); ps.bindBigInt(1, 2n); return (await ps.runAndReadAll()).getRowObjects(); });
+await t('double to int compare', async () => { const ps = await c.prepare("select * from t where i = $i"); ps.bindDouble(1, 2); return (await ps.runAndReadAll()).getRowObjects(); });
+await t('multi', async () => (await c.runAndReadAll("create table m(x int); insert into m values (1); select * from m")).getRowObjects());
+await t('var', async () => { await c.run("set variable v = 'x'"); return (await c2.runAndReadAll("select getvariable('v') v")).getRowObjects(); });
+await t('empty struct', async () => { const ps = await c.prepare('select $o as o'); ps.bindStruct(1, structValue({}), STRUCT({})); return (await ps.runAndReadAll()).getRowObjects(); });
+await t('limit param', async () => { const ps = await c.prepare('select * from range(10) limit $n'); ps.bindBigInt(1, 3n); return (await ps.runAndReadAll()).getRowObjects(); });
+await t('no params count', async () => { const ps = await c.prepare('select 1; '); return ps.parameterCount; });
+await t('empty', async () => { await c.extractStatements('  '); return 'ok'; });
+await t('comment only', async () => { const e = await c.extractStatements('-- hi'); return e.count; });
+inst.closeSync();

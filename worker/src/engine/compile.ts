@@ -1,0 +1,189 @@
+// Compile loaded endpoint files into callable entries: parameter validators,
+// output validators and schemas, SQL checked against the database (PREPARE and
+// MXCP's parameter-set equality), prompt templates. Done once at start and on
+// reload, never on the request path.
+import { ConfigError } from '../config/errors.js';
+import type { Database } from '../db/index.js';
+import type { LoadedEndpoint, EndpointFailure } from '../endpoints/index.js';
+import type { ParameterValidator } from '../types/index.js';
+import type {
+  Parameter,
+  PromptDefinition,
+  ResourceDefinition,
+  ToolDefinition,
+  TypeDefinition,
+} from '../endpoints/schema.js';
+import {
+  compileOutputValidator,
+  compileParameters,
+  inputSchemaFor,
+  outputSchemaFor,
+} from '../types/index.js';
+import type { JsonSchema } from './types.js';
+import { compilePromptMessages, type CompiledPrompt } from './prompts.js';
+import { compileUriTemplate, isTemplate, type UriMatcher } from './uri-template.js';
+
+interface CompiledBase {
+  path: string;
+  parameters: Parameter[];
+  validator: ParameterValidator;
+  inputSchema: JsonSchema;
+}
+
+export interface CompiledSqlEndpoint extends CompiledBase {
+  returnType?: TypeDefinition;
+  outputSchema?: JsonSchema;
+  validateOutput?: (value: unknown) => void;
+  sql: string;
+}
+
+export interface CompiledTool extends CompiledSqlEndpoint {
+  kind: 'tool';
+  name: string;
+  definition: ToolDefinition;
+}
+
+export interface CompiledResource extends CompiledSqlEndpoint {
+  kind: 'resource';
+  uri: string;
+  definition: ResourceDefinition;
+  matcher: UriMatcher;
+  isTemplate: boolean;
+  mimeType: string;
+}
+
+export interface CompiledPromptEndpoint extends CompiledBase {
+  kind: 'prompt';
+  name: string;
+  definition: PromptDefinition;
+  template: CompiledPrompt;
+}
+
+export type CompiledEndpoint = CompiledTool | CompiledResource | CompiledPromptEndpoint;
+
+export interface CompileResult {
+  endpoints: CompiledEndpoint[];
+  failures: EndpointFailure[];
+}
+
+export async function compileEndpoints(loaded: LoadedEndpoint[], db: Database): Promise<CompileResult> {
+  const endpoints: CompiledEndpoint[] = [];
+  const failures: EndpointFailure[] = [];
+  for (const endpoint of loaded) {
+    try {
+      endpoints.push(await compileEndpoint(endpoint, db));
+    } catch (error) {
+      failures.push({
+        path: endpoint.path,
+        kind: endpoint.kind,
+        name: endpoint.name,
+        errors: [asConfigError(error, endpoint)],
+      });
+    }
+  }
+  return { endpoints, failures };
+}
+
+async function compileEndpoint(endpoint: LoadedEndpoint, db: Database): Promise<CompiledEndpoint> {
+  const definition = endpoint.definition;
+  const parameters = definition.parameters ?? [];
+  const base: CompiledBase = {
+    path: endpoint.path,
+    parameters,
+    validator: compileParameters(parameters),
+    inputSchema: inputSchemaFor(parameters),
+  };
+  if (endpoint.kind === 'prompt') {
+    return {
+      ...base,
+      kind: 'prompt',
+      name: endpoint.name,
+      definition: definition as PromptDefinition,
+      template: compilePromptMessages((definition as PromptDefinition).messages),
+    };
+  }
+  const executable = definition as ToolDefinition | ResourceDefinition;
+  if (policiesDeclared(executable)) {
+    throw located(
+      endpoint,
+      [endpoint.kind, 'policies'],
+      'policies are declared, but this worker version does not enforce CEL policies yet; refusing to serve the endpoint unprotected',
+    );
+  }
+  if (!endpoint.source || endpoint.source.kind !== 'sql') {
+    throw located(
+      endpoint,
+      [endpoint.kind, 'language'],
+      `language '${executable.language ?? 'sql'}' endpoints are not served by this worker version (only SQL)`,
+    );
+  }
+  const sql = endpoint.source.sql;
+  await checkSql(endpoint, sql, parameters, db);
+  const returnType = executable.return;
+  const sqlPart: CompiledSqlEndpoint = {
+    ...base,
+    sql,
+    returnType,
+    outputSchema: returnType ? outputSchemaFor(returnType) : undefined,
+    validateOutput: returnType ? compileOutputValidator(returnType) : undefined,
+  };
+  if (endpoint.kind === 'tool') {
+    return { ...sqlPart, kind: 'tool', name: endpoint.name, definition: executable as ToolDefinition };
+  }
+  const resource = executable as ResourceDefinition;
+  return {
+    ...sqlPart,
+    kind: 'resource',
+    uri: resource.uri,
+    definition: resource,
+    matcher: compileUriTemplate(resource.uri),
+    isTemplate: isTemplate(resource.uri),
+    mimeType: resource.mime_type ?? 'text/plain',
+  };
+}
+
+function policiesDeclared(definition: ToolDefinition | ResourceDefinition): boolean {
+  const p = definition.policies;
+  return Boolean(p && ((p.input?.length ?? 0) > 0 || (p.output?.length ?? 0) > 0));
+}
+
+/** PREPARE the SQL, then require its `$names` to equal the declared parameters (MXCP-SPEC §4.6). */
+async function checkSql(endpoint: LoadedEndpoint, sql: string, parameters: Parameter[], db: Database) {
+  const sourcePath = [endpoint.kind, 'source', endpoint.source?.kind === 'sql' && endpoint.source.file ? 'file' : 'code'];
+  let used: string[];
+  try {
+    used = (await db.validateSql(sql)).parameters;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw located(endpoint, sourcePath, `SQL does not prepare: ${message.replace(/^Failed to execute SQL: /, '')}`);
+  }
+  const declared = new Set(parameters.map((p) => p.name));
+  const usedSet = new Set(used);
+  const missing = [...declared].filter((name) => !usedSet.has(name)).sort();
+  const extra = [...usedSet].filter((name) => !declared.has(name)).sort();
+  if (missing.length > 0 || extra.length > 0) {
+    throw located(
+      endpoint,
+      sourcePath,
+      `Parameter mismatch: missing={${missing.map((n) => `'${n}'`).join(', ')}}, extra={${extra.map((n) => `'${n}'`).join(', ')}}`,
+      'missing = declared in YAML but not used as $name in the SQL; extra = $name used in the SQL but not declared',
+    );
+  }
+}
+
+function located(endpoint: LoadedEndpoint, path: (string | number)[], message: string, hint?: string): ConfigError {
+  const where = endpoint.locate(path);
+  return new ConfigError(message, {
+    file: endpoint.path,
+    line: where.line,
+    column: where.column,
+    path: path.join('.'),
+    hint,
+  });
+}
+
+function asConfigError(error: unknown, endpoint: LoadedEndpoint): ConfigError {
+  if (error instanceof ConfigError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ConfigError(message, { file: endpoint.path });
+}

@@ -1,0 +1,61 @@
+// Opening a project: discover endpoint files, open DuckDB, compile everything,
+// and report the endpoints that failed (with file and line) next to the engine.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ProjectConfig } from '../config/index.js';
+import { Database } from '../db/index.js';
+import { discoverEndpoints, type EndpointFailure, type LoadedEndpoint } from '../endpoints/index.js';
+import { builtinSqlTools } from './builtin-tools.js';
+import { compileEndpoints } from './compile.js';
+import { ProjectEngine } from './engine.js';
+
+export { ProjectEngine } from './engine.js';
+export * from './types.js';
+export * from './context.js';
+
+export interface OpenOptions {
+  /** `--sql-tools true|false`; undefined means the site's `sql_tools.enabled`. */
+  sqlTools?: boolean;
+}
+
+export interface OpenedProject {
+  config: ProjectConfig;
+  engine: ProjectEngine;
+  /** Endpoint files that failed to load or compile; each names file, line and field. */
+  failures: EndpointFailure[];
+  /** Endpoints with `enabled: false`. */
+  disabled: LoadedEndpoint[];
+  /** The endpoints that compiled, as loaded (for `list`, `test`, `lint`). */
+  loaded: LoadedEndpoint[];
+  sqlToolsEnabled: boolean;
+}
+
+export async function openProject(config: ProjectConfig, options: OpenOptions = {}): Promise<OpenedProject> {
+  const discovery = discoverEndpoints(config);
+  const duckdb = config.profile.duckdb;
+  if (!duckdb.readonly) mkdirSync(dirname(duckdb.path), { recursive: true });
+  const db = await Database.open({
+    path: duckdb.path,
+    readonly: duckdb.readonly,
+    extensions: config.site.extensions ?? [],
+    secrets: config.userProfile.secrets ?? [],
+  });
+  try {
+    const compiled = await compileEndpoints(discovery.endpoints, db);
+    const sqlToolsEnabled = options.sqlTools ?? config.site.sql_tools?.enabled ?? false;
+    const builtins = sqlToolsEnabled ? builtinSqlTools(db, config.site.sql_tools ?? {}) : [];
+    const engine = new ProjectEngine(db, compiled.endpoints, builtins);
+    const failedPaths = new Set(compiled.failures.map((f) => f.path));
+    return {
+      config,
+      engine,
+      failures: [...discovery.failures, ...compiled.failures].sort((a, b) => a.path.localeCompare(b.path)),
+      disabled: discovery.disabled,
+      loaded: discovery.endpoints.filter((e) => !failedPaths.has(e.path)),
+      sqlToolsEnabled,
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,168 @@
+// The worker's HTTP listener: MCP over streamable HTTP (/mcp) and legacy SSE
+// (/sse + /messages/), behind DNS-rebinding protection, plus the liveness and
+// readiness probes (/health, /ready) that Kubernetes and the operator poll.
+// Shutdown stops accepting, lets in-flight MCP requests finish (bounded), then
+// closes every session.
+import { createServer, type Server as NodeHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { UserContext } from '../engine/context.js';
+import { allowedHostnames, dnsRebindingGuard } from './dns-rebinding.js';
+import { McpLogFanout } from './logging.js';
+import { createMcpServer, type EngineRef, type ServerLogger } from './mcp.js';
+import { mountLegacySse } from './sse.js';
+import { mountStreamableHttp, rpcError, type MountedTransport } from './streamable.js';
+
+export const MCP_PATH = '/mcp';
+/** MXCP's graceful shutdown timeout (MXCP-SPEC §13). */
+const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
+/** Same bound the SDK applies when it reads bodies itself. */
+const MAX_BODY = '4mb';
+
+export interface HttpServerOptions {
+  host: string;
+  /** 0 picks a free port; the handle reports the one bound. */
+  port: number;
+  stateless: boolean;
+  /** Hostnames (no port; IPv6 in brackets) MCP requests may name. Defaults to loopback names on a loopback bind, else no check. */
+  allowedHosts?: string[];
+  logger?: ServerLogger;
+  /** Readiness beyond "listening" (endpoints loaded, DB open). /ready answers 503 while false. */
+  ready?: () => boolean;
+  /** Which MCP transports to mount; both by default. */
+  transports?: { streamableHttp?: boolean; sse?: boolean };
+  /** Routes mounted before the MCP routes, outside the DNS-rebinding guard (OAuth metadata, /metrics, …). */
+  configureApp?: (app: Express) => void;
+  /** Middleware run on MCP routes after the DNS-rebinding guard (e.g. bearer auth). */
+  mcpMiddleware?: RequestHandler[];
+  resolveUser?: (authInfo: AuthInfo | undefined) => UserContext | null;
+  /** Where server log events go to MCP sessions; one is created when absent. */
+  logs?: McpLogFanout;
+  instructions?: string;
+  shutdownGraceMs?: number;
+}
+
+export interface HttpServerHandle {
+  /** `http://host:port` as bound. */
+  url: string;
+  /** The streamable HTTP endpoint, `<url>/mcp`. */
+  mcpUrl: string;
+  host: string;
+  port: number;
+  logs: McpLogFanout;
+  /** Open stateful MCP sessions (streamable HTTP and SSE). */
+  readonly sessionCount: number;
+  /** Stop accepting, finish in-flight requests (up to the grace period), close sessions. */
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions): Promise<HttpServerHandle> {
+  const logger = opts.logger;
+  const logs = opts.logs ?? new McpLogFanout();
+  const newServer = () =>
+    createMcpServer(engine, { caller: 'http', logs, logger, resolveUser: opts.resolveUser, instructions: opts.instructions });
+  let draining = false;
+  let inFlight = 0;
+  const idleWaiters: Array<() => void> = [];
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/ready', (_req, res) => {
+    if (draining) res.status(503).json({ status: 'draining' });
+    else if (opts.ready && !opts.ready()) res.status(503).json({ status: 'not ready' });
+    else res.json({ status: 'ready' });
+  });
+  opts.configureApp?.(app);
+
+  const mcp = express.Router();
+  const hostnames = allowedHostnames(opts.host, opts.allowedHosts);
+  if (hostnames) mcp.use(dnsRebindingGuard(hostnames));
+  else logger?.warn('DNS rebinding protection is off: set allowedHosts or enable authentication', { host: opts.host });
+  mcp.use((req, res, next) => {
+    if (draining) {
+      rpcError(res, 503, 'Server is shutting down');
+      return;
+    }
+    // Long-lived GET streams are not "in flight" work; requests are.
+    if (req.method === 'GET') return next();
+    inFlight++;
+    res.on('close', () => {
+      inFlight--;
+      if (inFlight === 0) idleWaiters.splice(0).forEach((wake) => wake());
+    });
+    next();
+  });
+  for (const middleware of opts.mcpMiddleware ?? []) mcp.use(middleware);
+  mcp.use(express.json({ limit: MAX_BODY }));
+
+  const mounted: MountedTransport[] = [];
+  if (opts.transports?.streamableHttp !== false) {
+    mounted.push(mountStreamableHttp(mcp, MCP_PATH, newServer, { stateless: opts.stateless, logger }));
+  }
+  if (opts.transports?.sse !== false) mounted.push(mountLegacySse(mcp, newServer, logger));
+  mcp.use(jsonRpcBodyErrors);
+  app.use(mcp);
+
+  const http = createServer(app);
+  await listen(http, opts.port, opts.host);
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://${urlHost(opts.host)}:${port}`;
+  logger?.info('MCP server listening', { url, stateless: opts.stateless });
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    draining = true;
+    const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeIdleConnections();
+    const grace = opts.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+    if (inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, grace))),
+      ]);
+      clearTimeout(timer);
+    }
+    await Promise.allSettled(mounted.map((m) => m.closeAll()));
+    http.closeAllConnections();
+    await stopped;
+    logger?.info('MCP server stopped', { url });
+  };
+
+  return {
+    url,
+    mcpUrl: `${url}${MCP_PATH}`,
+    host: opts.host,
+    port,
+    logs,
+    get sessionCount() {
+      return mounted.reduce((n, m) => n + m.sessionCount, 0);
+    },
+    close: () => (closing ??= close()),
+  };
+}
+
+function listen(http: NodeHttpServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+// A malformed or oversized JSON body answers as JSON-RPC, not as express's HTML page.
+const jsonRpcBodyErrors: ErrorRequestHandler = (error: { status?: number; type?: string }, _req, res, next) => {
+  if (error?.type === 'entity.parse.failed') return rpcError(res, 400, 'Parse error: invalid JSON', -32700);
+  if (error?.type === 'entity.too.large') return rpcError(res, 413, 'Request body too large');
+  next(error);
+};

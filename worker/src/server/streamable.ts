@@ -1,0 +1,139 @@
+// Streamable HTTP at /mcp (MXCP's default transport). Stateful mode keeps one
+// Server + transport per MCP session (Mcp-Session-Id); stateless mode builds a
+// fresh pair per POST and sends no session id, so any replica can answer.
+import { randomUUID } from 'node:crypto';
+import type { Request, Response, Router } from 'express';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerLogger } from './mcp.js';
+
+export interface MountedTransport {
+  /** Live sessions (stateful streamable HTTP or SSE). */
+  readonly sessionCount: number;
+  closeAll(): Promise<void>;
+}
+
+export interface StreamableOptions {
+  stateless: boolean;
+  logger?: ServerLogger;
+}
+
+interface Session {
+  server: Server;
+  transport: StreamableHTTPServerTransport;
+}
+
+export function mountStreamableHttp(router: Router, path: string, newServer: () => Server, opts: StreamableOptions): MountedTransport {
+  return opts.stateless ? mountStateless(router, path, newServer, opts.logger) : mountStateful(router, path, newServer, opts.logger);
+}
+
+function mountStateful(router: Router, path: string, newServer: () => Server, logger?: ServerLogger): MountedTransport {
+  const sessions = new Map<string, Session>();
+
+  const existing = (req: Request, res: Response): Session | undefined => {
+    const id = req.header('mcp-session-id');
+    if (!id) {
+      rpcError(res, 400, 'Bad Request: No valid session ID provided');
+      return undefined;
+    }
+    const session = sessions.get(id);
+    if (!session) rpcError(res, 404, 'Session not found');
+    return session;
+  };
+
+  router.post(path, async (req, res) => {
+    try {
+      if (req.header('mcp-session-id') || !isInitializeRequest(req.body)) {
+        const session = existing(req, res);
+        if (session) await session.transport.handleRequest(req, res, req.body);
+        return;
+      }
+      const server = newServer();
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        onsessioninitialized: (id) => {
+          sessions.set(id, { server, transport });
+          logger?.debug('MCP session opened', { sessionId: id });
+        },
+      });
+      transport.onclose = () => {
+        if (transport.sessionId && sessions.delete(transport.sessionId)) {
+          logger?.debug('MCP session closed', { sessionId: transport.sessionId });
+        }
+      };
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    } catch (error) {
+      failRequest(res, error, logger);
+    }
+  });
+
+  // GET opens the session's standalone SSE stream; DELETE ends the session.
+  const forward = async (req: Request, res: Response) => {
+    try {
+      const session = existing(req, res);
+      if (session) await session.transport.handleRequest(req, res);
+    } catch (error) {
+      failRequest(res, error, logger);
+    }
+  };
+  router.get(path, forward);
+  router.delete(path, forward);
+
+  return {
+    get sessionCount() {
+      return sessions.size;
+    },
+    async closeAll() {
+      const all = [...sessions.values()];
+      sessions.clear();
+      await Promise.allSettled(all.map((s) => s.server.close()));
+    },
+  };
+}
+
+function mountStateless(router: Router, path: string, newServer: () => Server, logger?: ServerLogger): MountedTransport {
+  const open = new Set<Server>();
+  router.post(path, async (req, res) => {
+    const server = newServer();
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    open.add(server);
+    res.on('close', () => {
+      open.delete(server);
+      void server.close().catch(() => undefined);
+    });
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    } catch (error) {
+      failRequest(res, error, logger);
+    }
+  });
+  // Without sessions there is no standalone stream to open and nothing to delete.
+  const notAllowed = (_req: Request, res: Response) => {
+    res.setHeader('Allow', 'POST');
+    rpcError(res, 405, 'Method not allowed: this server is stateless');
+  };
+  router.get(path, notAllowed);
+  router.delete(path, notAllowed);
+
+  return {
+    sessionCount: 0,
+    async closeAll() {
+      const all = [...open];
+      open.clear();
+      await Promise.allSettled(all.map((s) => s.close()));
+    },
+  };
+}
+
+export function rpcError(res: Response, status: number, message: string, code = -32000): void {
+  if (res.headersSent) return;
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+function failRequest(res: Response, error: unknown, logger?: ServerLogger): void {
+  logger?.error('MCP request failed', { error: String(error) });
+  rpcError(res, 500, 'Internal server error', -32603);
+}
