@@ -64,7 +64,8 @@ export function renderTable(rows: Record<string, unknown>[], opts: TableOptions)
   for (const row of shown) for (const key of Object.keys(row)) if (!columns.includes(key)) columns.push(key);
 
   const table = newTable(columns.map((col) => c.bold(c.cyan(truncate(col, width)))));
-  for (const row of shown) table.push(columns.map((col) => truncate(cellText(row[col]), width)));
+  // A key a row lacks shows as an empty cell, unlike a null value.
+  for (const row of shown) table.push(columns.map((col) => (col in row ? truncate(cellText(row[col]), width) : '')));
 
   const lines = [table.toString()];
   if (rows.length > maxRows) {
@@ -103,8 +104,9 @@ function renderKeyValue(value: Record<string, unknown>, opts: TableOptions): str
 
 function newTable(head: string[]): Table.Table {
   // cli-table3 would colour headers and borders itself (and decide about
-  // colour support on its own); styling is ours, through picocolors.
-  return new Table({ head, style: { head: [], border: [] } });
+  // colour support on its own); styling is ours, through picocolors. Compact:
+  // no rule between rows, so 100 rows take 100 lines.
+  return new Table({ head, style: { head: [], border: [], compact: true } });
 }
 
 function cellText(value: unknown): string {

@@ -9,16 +9,29 @@ import { PARAMETER_NAME_PATTERN, TypeDefinition } from '../endpoints/schema.js';
 import { ConfigError, ConfigErrors } from './errors.js';
 import { formatPath, type PathSegment, type YamlSource } from './yaml-source.js';
 
-const ajv = new Ajv2020.default({ allErrors: true, verbose: true, useDefaults: true, strict: false });
-// Referenced by the endpoint schema through `Type.Ref`.
-ajv.addSchema(TypeDefinition);
+function createAjv(coerceTypes: boolean) {
+  const instance = new Ajv2020.default({
+    allErrors: true,
+    verbose: true,
+    useDefaults: true,
+    coerceTypes,
+    strict: false,
+  });
+  // Referenced by the endpoint schema through `Type.Ref`.
+  instance.addSchema(TypeDefinition);
+  return { instance, compiled: new WeakMap<TSchema, ValidateFunction>() };
+}
+const exact = createAjv(false);
+// For interpolated values: `port: ${PORT}` yields the string "8000", which the
+// schema wants as an integer (MXCP's pydantic models coerce the same way).
+const coercing = createAjv(true);
+const ajv = exact.instance;
 
-const compiled = new WeakMap<TSchema, ValidateFunction>();
-
-function validatorFor(schema: TSchema): ValidateFunction {
+function validatorFor(schema: TSchema, coerce = false): ValidateFunction {
+  const { instance, compiled } = coerce ? coercing : exact;
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = instance.compile(schema);
     compiled.set(schema, validate);
   }
   return validate;
@@ -33,8 +46,9 @@ export function checkSchema<S extends TSchema>(
   schema: S,
   source: YamlSource,
   value: unknown = source.value,
+  options: { coerceTypes?: boolean } = {},
 ): { value: Static<S>; errors: ConfigError[] } {
-  const validate = validatorFor(schema);
+  const validate = validatorFor(schema, options.coerceTypes);
   if (validate(value)) return { value: value as Static<S>, errors: [] };
   return { value: value as Static<S>, errors: explainErrors(validate.errors ?? [], source) };
 }
@@ -58,15 +72,19 @@ function explainErrors(errors: ErrorObject[], source: YamlSource): ConfigError[]
   const out: { index: number; error: ConfigError }[] = [];
 
   // ajv reports the errors of every branch of a union right before the union's
-  // own `anyOf` error; fold them into one message about the union.
+  // own `anyOf` error; fold them into one message about the union. Unions nested
+  // inside a branch come earlier in the list and have already been explained.
   errors.forEach((error, index) => {
     if (error.keyword !== 'anyOf' && error.keyword !== 'oneOf') return;
-    const branchErrors: ErrorObject[] = [];
+    const branchErrors: BranchError[] = [];
     for (let i = index - 1; i >= 0; i--) {
       const candidate = errors[i];
-      if (claimed.has(i)) continue;
-      if (!candidate.schemaPath.startsWith(`${error.schemaPath}/`) || !isWithin(candidate.instancePath, error.instancePath)) break;
-      branchErrors.unshift(candidate);
+      if (
+        !candidate.schemaPath.startsWith(`${error.schemaPath}/`) ||
+        !isWithin(candidate.instancePath, error.instancePath)
+      )
+        break;
+      branchErrors.unshift({ error: candidate, reported: claimed.has(i) });
       claimed.add(i);
     }
     claimed.add(index);
@@ -79,7 +97,12 @@ function explainErrors(errors: ErrorObject[], source: YamlSource): ConfigError[]
   // Report in document order, and once per place and message.
   const seen = new Set<string>();
   return out
-    .sort((a, b) => a.index - b.index)
+    .sort(
+      (a, b) =>
+        (a.error.line ?? 0) - (b.error.line ?? 0) ||
+        (a.error.column ?? 0) - (b.error.column ?? 0) ||
+        a.index - b.index,
+    )
     .map((entry) => entry.error)
     .filter((error) => {
       const key = `${error.path}\u0000${error.message}`;
@@ -89,7 +112,13 @@ function explainErrors(errors: ErrorObject[], source: YamlSource): ConfigError[]
     });
 }
 
-function explainUnion(error: ErrorObject, branchErrors: ErrorObject[], source: YamlSource): ConfigError[] {
+interface BranchError {
+  error: ErrorObject;
+  /** Already explained by a union nested inside this branch. */
+  reported: boolean;
+}
+
+function explainUnion(error: ErrorObject, branchErrors: BranchError[], source: YamlSource): ConfigError[] {
   const path = pointerToPath(error.instancePath);
   const branches = (Array.isArray(error.schema) ? error.schema : []) as Record<string, unknown>[];
   const value = error.data;
@@ -106,8 +135,13 @@ function explainUnion(error: ErrorObject, branchErrors: ErrorObject[], source: Y
     .filter(({ branch }) => typeMatches(branch, found));
   if (matching.length === 1) {
     const prefix = `${error.schemaPath}/${matching[0].i}`;
-    const inner = branchErrors.filter((e) => isWithin(e.schemaPath, prefix));
-    if (inner.length > 0) return explainErrors(inner, source);
+    const inner = branchErrors.filter((e) => isWithin(e.error.schemaPath, prefix));
+    if (inner.length > 0) {
+      return explainErrors(
+        inner.filter((e) => !e.reported).map((e) => e.error),
+        source,
+      );
+    }
   }
 
   const expected = branches.map(describeSchema).join(' or ');
@@ -121,7 +155,8 @@ function explainOne(error: ErrorObject, source: YamlSource): ConfigError {
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
-      const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+      const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)
+        ?.properties;
       const allowed = properties ? Object.keys(properties) : [];
       const hint = allowed.length > 0 ? ` (expected one of: ${allowed.join(', ')})` : '';
       return source.errorAt([...path, key], `unknown key '${key}'${hint}`, { atKey: true });
@@ -138,7 +173,10 @@ function explainOne(error: ErrorObject, source: YamlSource): ConfigError {
     case 'type':
       return source.errorAt(path, `expected ${String(params.type)}, got ${jsonType(value)}`);
     case 'const':
-      return source.errorAt(path, `expected ${describeValue(params.allowedValue)}, got ${describeValue(value)}`);
+      return source.errorAt(
+        path,
+        `expected ${describeValue(params.allowedValue)}, got ${describeValue(value)}`,
+      );
     case 'enum':
       return source.errorAt(
         path,
@@ -151,19 +189,30 @@ function explainOne(error: ErrorObject, source: YamlSource): ConfigError {
           `invalid name ${describeValue(value)}: must start with a letter or '_' and contain only letters, digits and '_'`,
         );
       }
-      return source.errorAt(path, `expected a string matching /${String(params.pattern)}/, got ${describeValue(value)}`);
+      return source.errorAt(
+        path,
+        `expected a string matching /${String(params.pattern)}/, got ${describeValue(value)}`,
+      );
     case 'minLength':
       return source.errorAt(
         path,
-        params.limit === 1 ? 'expected a non-empty string' : `expected at least ${String(params.limit)} characters`,
+        params.limit === 1
+          ? 'expected a non-empty string'
+          : `expected at least ${String(params.limit)} characters`,
       );
     case 'minItems':
-      return source.errorAt(path, `expected at least ${String(params.limit)} item(s), got ${(value as unknown[]).length}`);
+      return source.errorAt(
+        path,
+        `expected at least ${String(params.limit)} item(s), got ${(value as unknown[]).length}`,
+      );
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return source.errorAt(path, `expected a number ${String(params.comparison)} ${String(params.limit)}, got ${describeValue(value)}`);
+      return source.errorAt(
+        path,
+        `expected a number ${String(params.comparison)} ${String(params.limit)}, got ${describeValue(value)}`,
+      );
     default:
       return source.errorAt(path, `${error.message ?? 'is invalid'}`);
   }
@@ -188,10 +237,12 @@ function typeMatches(schema: Record<string, unknown>, found: JsonType): boolean 
 function describeSchema(schema: Record<string, unknown>): string {
   if ('const' in schema) return describeValue(schema.const);
   if (typeof schema.type === 'string') {
-    if (schema.type === 'string' && typeof schema.pattern === 'string' && schema.pattern === '^[0-9]+$') return 'numeric string';
+    if (schema.type === 'string' && typeof schema.pattern === 'string' && schema.pattern === '^[0-9]+$')
+      return 'numeric string';
     return schema.type;
   }
-  if (Array.isArray(schema.anyOf)) return (schema.anyOf as Record<string, unknown>[]).map(describeSchema).join(' or ');
+  if (Array.isArray(schema.anyOf))
+    return (schema.anyOf as Record<string, unknown>[]).map(describeSchema).join(' or ');
   return 'a valid value';
 }
 
@@ -216,6 +267,7 @@ export function throwIfAny(errors: readonly ConfigError[]): void {
 /** The schema's defaults filled into `value` (an empty object by default); the result must conform. */
 export function withDefaults<S extends TSchema>(schema: S, value: unknown = {}): Static<S> {
   const validate = validatorFor(schema);
-  if (!validate(value)) throw new Error(`internal: default value does not conform: ${ajv.errorsText(validate.errors)}`);
+  if (!validate(value))
+    throw new Error(`internal: default value does not conform: ${ajv.errorsText(validate.errors)}`);
   return value as Static<S>;
 }

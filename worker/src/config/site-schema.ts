@@ -9,11 +9,15 @@ const strict = { additionalProperties: false } as const;
 
 const stringList = (defaults: string[]) => Type.Array(Type.String(), { default: defaults });
 const nullableString = (options: { default?: string | null; minLength?: number } = {}) =>
-  Type.Union([Type.String(options.minLength !== undefined ? { minLength: options.minLength } : {}), Type.Null()], {
-    default: options.default ?? null,
-  });
+  Type.Union(
+    [Type.String(options.minLength !== undefined ? { minLength: options.minLength } : {}), Type.Null()],
+    {
+      default: options.default ?? null,
+    },
+  );
 /** An object whose every key has a default, so the whole block may be omitted. */
-const block = <P extends Record<string, TSchema>>(properties: P) => Type.Object(properties, { ...strict, default: {} });
+const block = <P extends Record<string, TSchema>>(properties: P) =>
+  Type.Object(properties, { ...strict, default: {} });
 
 export const PluginInstance = Type.Object(
   {

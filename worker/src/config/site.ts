@@ -31,8 +31,12 @@ export function findRepoRoot(cwd: string): string {
 }
 
 export interface LoadSiteOptions {
-  /** The active profile; defaults to the file's `profile:`. Its paths are always derived. */
-  profile?: string;
+  /**
+   * The active profile, or a function choosing it once the file is read
+   * (e.g. resolveProfile); defaults to the file's `profile:`. Its paths are
+   * always derived, whether or not `profiles:` declares it.
+   */
+  profile?: string | ((site: SiteConfig) => string);
   /** Read for MXCP_DUCKDB_PATH and MXCP_AUDIT_ENABLED; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
   /** Anchor for a relative MXCP_DUCKDB_PATH; defaults to process.cwd(). */
@@ -55,7 +59,8 @@ export function loadSiteConfig(repoRoot: string, options: LoadSiteOptions = {}):
   const { value: site, errors } = checkSchema(SiteConfigSchema, source, normaliseShorthands(source.value));
   throwIfAny(errors);
 
-  const active = options.profile ?? site.profile;
+  const active =
+    typeof options.profile === 'function' ? options.profile(site) : (options.profile ?? site.profile);
   site.profiles[active] ??= withDefaults(SiteProfile);
   const pathErrors: ConfigError[] = [];
   for (const [name, profile] of Object.entries(site.profiles)) {
@@ -71,7 +76,8 @@ function normaliseShorthands(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   const site = value as Record<string, unknown>;
   if (typeof site.secrets === 'string') site.secrets = [site.secrets];
-  if (site.plugin && typeof site.plugin === 'object' && !Array.isArray(site.plugin)) site.plugin = [site.plugin];
+  if (site.plugin && typeof site.plugin === 'object' && !Array.isArray(site.plugin))
+    site.plugin = [site.plugin];
   if (site.profiles && typeof site.profiles === 'object' && !Array.isArray(site.profiles)) {
     const profiles = site.profiles as Record<string, unknown>;
     for (const [name, profile] of Object.entries(profiles)) if (profile === null) profiles[name] = {};
@@ -89,9 +95,13 @@ function deriveProfilePaths(
   const at = (path: string | null, fallback: string) => resolve(repoRoot, path ?? fallback);
   if (profile.duckdb.path === IN_MEMORY) {
     return [
-      source.errorAt(['profiles', name, 'duckdb', 'path'], 'In-memory databases (:memory:) are not supported', {
-        hint: 'use a file path, or omit it for <paths.data>/db-<profile>.duckdb',
-      }),
+      source.errorAt(
+        ['profiles', name, 'duckdb', 'path'],
+        'In-memory databases (:memory:) are not supported',
+        {
+          hint: 'use a file path, or omit it for <paths.data>/db-<profile>.duckdb',
+        },
+      ),
     ];
   }
   profile.duckdb.path = at(profile.duckdb.path, join(site.paths.data, `db-${name}.duckdb`));

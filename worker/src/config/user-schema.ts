@@ -8,9 +8,13 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 const strict = { additionalProperties: false } as const;
 const nullable = <T extends TSchema>(schema: T, fallback: unknown = null) =>
   Type.Union([schema, Type.Null()], { default: fallback });
-const block = <P extends Record<string, TSchema>>(properties: P) => Type.Object(properties, { ...strict, default: {} });
+const block = <P extends Record<string, TSchema>>(properties: P) =>
+  Type.Object(properties, { ...strict, default: {} });
 const literals = <T extends readonly string[]>(values: T, options: { default?: T[number] } = {}) =>
-  Type.Union(values.map((v) => Type.Literal(v)), options);
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  );
 
 export const SecretConfig = Type.Object(
   {
@@ -50,7 +54,15 @@ export const AuthProviderConfig = Type.Object(
 );
 export type AuthProviderConfig = Static<typeof AuthProviderConfig>;
 
-export const AUTH_PROVIDERS = ['none', 'github', 'atlassian', 'salesforce', 'keycloak', 'google', 'oidc'] as const;
+export const AUTH_PROVIDERS = [
+  'none',
+  'github',
+  'atlassian',
+  'salesforce',
+  'keycloak',
+  'google',
+  'oidc',
+] as const;
 
 export const OAuthClientConfig = Type.Object(
   {
@@ -58,7 +70,9 @@ export const OAuthClientConfig = Type.Object(
     name: Type.String(),
     client_secret: Type.Optional(nullable(Type.String())),
     redirect_uris: Type.Array(Type.String(), { default: [] }),
-    grant_types: Type.Array(literals(['authorization_code', 'refresh_token'] as const), { default: ['authorization_code'] }),
+    grant_types: Type.Array(literals(['authorization_code', 'refresh_token'] as const), {
+      default: ['authorization_code'],
+    }),
     scopes: Type.Array(Type.String(), { default: [] }),
   },
   strict,
@@ -70,7 +84,9 @@ export const AuthConfig = Type.Object(
     mode: literals(['issuer', 'verifier'] as const, { default: 'issuer' }),
     provider: literals(AUTH_PROVIDERS, { default: 'none' }),
     clients: Type.Optional(Type.Array(OAuthClientConfig)),
-    authorization: Type.Optional(Type.Object({ required_scopes: Type.Array(Type.String(), { default: [] }) }, strict)),
+    authorization: Type.Optional(
+      Type.Object({ required_scopes: Type.Array(Type.String(), { default: [] }) }, strict),
+    ),
     persistence: Type.Optional(
       Type.Object(
         {
@@ -102,8 +118,14 @@ export const TelemetryConfig = Type.Object(
     service_version: nullable(Type.String()),
     environment: nullable(Type.String()),
     resource_attributes: nullable(Type.Record(Type.String(), Type.Unknown())),
-    tracing: block({ enabled: Type.Boolean({ default: false }), console_export: Type.Boolean({ default: false }) }),
-    metrics: block({ enabled: Type.Boolean({ default: false }), export_interval: Type.Integer({ minimum: 1, default: 60 }) }),
+    tracing: block({
+      enabled: Type.Boolean({ default: false }),
+      console_export: Type.Boolean({ default: false }),
+    }),
+    metrics: block({
+      enabled: Type.Boolean({ default: false }),
+      export_interval: Type.Integer({ minimum: 1, default: 60 }),
+    }),
   },
   strict,
 );

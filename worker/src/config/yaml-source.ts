@@ -24,7 +24,11 @@ export interface YamlSource {
   /** Position of the key that introduces `path` (falls back to `locate`). */
   locateKey(path: readonly PathSegment[]): Position;
   /** A ConfigError pointing at `path` in this file. */
-  errorAt(path: readonly PathSegment[], message: string, options?: { hint?: string; atKey?: boolean }): ConfigError;
+  errorAt(
+    path: readonly PathSegment[],
+    message: string,
+    options?: { hint?: string; atKey?: boolean },
+  ): ConfigError;
 }
 
 /** `['tool', 'parameters', 0, 'type']` → `tool.parameters[0].type`. */
@@ -71,7 +75,12 @@ export function parseYaml(text: string, file: string): YamlSource {
     locateKey,
     errorAt(path, message, options = {}) {
       const where = options.atKey ? locateKey(path) : locate(path);
-      return new ConfigError(message, { file, ...where, path: formatPath(path) || undefined, hint: options.hint });
+      return new ConfigError(message, {
+        file,
+        ...where,
+        path: formatPath(path) || undefined,
+        hint: options.hint,
+      });
     },
   };
 }
@@ -103,7 +112,9 @@ function walk(doc: Document.Parsed, path: readonly PathSegment[]): Found {
   for (const segment of path) {
     key = undefined;
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (!pair) return { parent };
       key = pair.key as Node;
       node = pair.value;

@@ -72,8 +72,8 @@ export function bindParameters(statement: DuckDBPreparedStatement, params: Recor
       type = inferType(raw) ?? VARCHAR;
       if (type.typeId === DuckDBTypeId.LIST && isUnknown(type.valueType)) {
         // An empty (or all-NULL) list: let the statement's own expectation decide, if it has one.
-        const expected = statement.parameterType(i + 1);
-        type = expected.typeId === DuckDBTypeId.LIST ? expected : LIST(VARCHAR);
+        const expected = expectedType(statement, i + 1);
+        type = expected?.typeId === DuckDBTypeId.LIST ? expected : LIST(VARCHAR);
       }
       type = settle(type);
     } catch (err) {
@@ -82,6 +82,15 @@ export function bindParameters(statement: DuckDBPreparedStatement, params: Recor
     }
     statement.bindValue(i + 1, toDuckDBValue(raw, type), type);
   });
+}
+
+/** The type DuckDB inferred for a parameter from its use, when it could infer one. */
+function expectedType(statement: DuckDBPreparedStatement, index: number): DuckDBType | undefined {
+  try {
+    return statement.parameterType(index);
+  } catch {
+    return undefined; // DuckDB has no type for this parameter: our own default applies.
+  }
 }
 
 /** Replaces the unknown item type of nested empty lists by VARCHAR: DuckDB cannot bind a NULL type. */

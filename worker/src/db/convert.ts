@@ -36,29 +36,33 @@
 //   NULL                             → null
 
 import type {
-  DuckDBDateValue,
-  DuckDBDecimalValue,
-  DuckDBIntervalValue,
+  DuckDBBitValue,
   DuckDBResultReader,
-  DuckDBTimeTZValue,
   DuckDBType,
+  DuckDBUUIDValue,
   DuckDBValue,
 } from '@duckdb/node-api';
 import {
   DuckDBArrayValue,
-  DuckDBBitValue,
   DuckDBBlobValue,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
   DuckDBGeometryValue,
+  DuckDBIntervalValue,
   DuckDBListValue,
   DuckDBMapValue,
   DuckDBStructValue,
   DuckDBTimeNSValue,
+  DuckDBTimeTZValue,
   DuckDBTimeValue,
+  DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampSecondsValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
   DuckDBTypeId,
   DuckDBUnionValue,
-  DuckDBUUIDValue,
   DuckDBVariantValue,
-  typeForValue,
 } from '@duckdb/node-api';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -190,10 +194,29 @@ function convertUntyped(value: DuckDBValue, type: DuckDBType | undefined): JsonV
     return out;
   }
   if (value instanceof DuckDBMapValue) {
-    return value.entries.map((e) => ({ key: convertUntyped(e.key, undefined), value: convertUntyped(e.value, undefined) }));
+    return value.entries.map((e) => ({
+      key: convertUntyped(e.key, undefined),
+      value: convertUntyped(e.value, undefined),
+    }));
   }
   if (value instanceof DuckDBVariantValue) return convertUntyped(value.value, value.type);
-  return convertValue(value, typeForValue(value));
+  if (value instanceof DuckDBDecimalValue) return decimalToJson(value);
+  if (value instanceof DuckDBDateValue) return formatDate(value.days);
+  if (value instanceof DuckDBTimeValue) return formatTimeOfDay(value.micros, 6);
+  if (value instanceof DuckDBTimeNSValue) return formatTimeOfDay(value.nanos, 9);
+  if (value instanceof DuckDBTimeTZValue) return formatTimeTz(value);
+  if (value instanceof DuckDBTimestampTZValue) return formatTimestamp(value.micros, 1_000_000n, 'Z');
+  if (value instanceof DuckDBTimestampValue) return formatTimestamp(value.micros, 1_000_000n, '');
+  if (value instanceof DuckDBTimestampSecondsValue) return formatTimestamp(value.seconds, 1n, '');
+  if (value instanceof DuckDBTimestampMillisecondsValue) return formatTimestamp(value.millis, 1_000n, '');
+  if (value instanceof DuckDBTimestampNanosecondsValue)
+    return formatTimestamp(value.nanos, 1_000_000_000n, '');
+  if (value instanceof DuckDBIntervalValue) return formatInterval(value);
+  if (value instanceof DuckDBBlobValue || value instanceof DuckDBGeometryValue) {
+    return Buffer.from(value.bytes).toString('base64');
+  }
+  if (value instanceof DuckDBUnionValue) return convertUntyped(value.value, undefined);
+  return String(value);
 }
 
 function finiteOrNull(n: number): number | null {
@@ -235,7 +258,9 @@ function civilFromDays(days: number): { year: number; month: number; day: number
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
@@ -292,8 +317,7 @@ function formatTimestamp(ticks: bigint, perSecond: bigint, zone: '' | 'Z'): stri
   const frac = rest % perSecond;
   const fracDigits = perSecond === 1_000_000_000n ? 9 : 6;
   // Sub-second part always printed at µs (or ns) resolution, as Python's isoformat does.
-  const fracText =
-    frac === 0n ? '' : `.${pad(perSecond === 1_000n ? frac * 1_000n : frac, fracDigits)}`;
+  const fracText = frac === 0n ? '' : `.${pad(perSecond === 1_000n ? frac * 1_000n : frac, fracDigits)}`;
   const h = seconds / 3600n;
   const m = (seconds % 3600n) / 60n;
   const s = seconds % 60n;

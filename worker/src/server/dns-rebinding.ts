@@ -24,7 +24,9 @@ export function dnsRebindingGuard(hostnames: string[]): RequestHandler {
   return (req, res, next) => {
     const origin = req.headers.origin;
     if (origin !== undefined && !hostnames.includes(originHostname(origin))) {
-      res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message: `Invalid Origin: ${origin}` }, id: null });
+      res
+        .status(403)
+        .json({ jsonrpc: '2.0', error: { code: -32000, message: `Invalid Origin: ${origin}` }, id: null });
       return;
     }
     checkHost(req, res, next);

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { UserContext } from '../engine/context.js';
+import { httpUrl } from './banner.js';
 import { allowedHostnames, dnsRebindingGuard } from './dns-rebinding.js';
 import { McpLogFanout } from './logging.js';
 import { createMcpServer, type EngineRef, type ServerLogger } from './mcp.js';
@@ -61,7 +62,13 @@ export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions
   const logger = opts.logger;
   const logs = opts.logs ?? new McpLogFanout();
   const newServer = () =>
-    createMcpServer(engine, { caller: 'http', logs, logger, resolveUser: opts.resolveUser, instructions: opts.instructions });
+    createMcpServer(engine, {
+      caller: 'http',
+      logs,
+      logger,
+      resolveUser: opts.resolveUser,
+      instructions: opts.instructions,
+    });
   let draining = false;
   let inFlight = 0;
   const idleWaiters: Array<() => void> = [];
@@ -81,7 +88,10 @@ export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions
   const mcp = express.Router();
   const hostnames = allowedHostnames(opts.host, opts.allowedHosts);
   if (hostnames) mcp.use(dnsRebindingGuard(hostnames));
-  else logger?.warn('DNS rebinding protection is off: set allowedHosts or enable authentication', { host: opts.host });
+  else
+    logger?.warn('DNS rebinding protection is off: set allowedHosts or enable authentication', {
+      host: opts.host,
+    });
   mcp.use((req, res, next) => {
     if (draining) {
       rpcError(res, 503, 'Server is shutting down');
@@ -110,7 +120,7 @@ export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions
   const http = createServer(app);
   await listen(http, opts.port, opts.host);
   const port = (http.address() as AddressInfo).port;
-  const url = `http://${urlHost(opts.host)}:${port}`;
+  const url = httpUrl(opts.host, port);
   logger?.info('MCP server listening', { url, stateless: opts.stateless });
 
   let closing: Promise<void> | undefined;
@@ -156,12 +166,13 @@ function listen(http: NodeHttpServer, port: number, host: string): Promise<void>
   });
 }
 
-function urlHost(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
-
 // A malformed or oversized JSON body answers as JSON-RPC, not as express's HTML page.
-const jsonRpcBodyErrors: ErrorRequestHandler = (error: { status?: number; type?: string }, _req, res, next) => {
+const jsonRpcBodyErrors: ErrorRequestHandler = (
+  error: { status?: number; type?: string },
+  _req,
+  res,
+  next,
+) => {
   if (error?.type === 'entity.parse.failed') return rpcError(res, 400, 'Parse error: invalid JSON', -32700);
   if (error?.type === 'entity.too.large') return rpcError(res, 413, 'Request body too large');
   next(error);

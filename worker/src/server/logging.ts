@@ -5,9 +5,15 @@
 // that a session which never called setLevel gets a sensible default (warnings and
 // up) instead of every debug line.
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { LoggingLevelSchema, SetLevelRequestSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import {
+  LoggingLevelSchema,
+  SetLevelRequestSchema,
+  type LoggingLevel,
+} from '@modelcontextprotocol/sdk/types.js';
 
-const SEVERITY: ReadonlyMap<LoggingLevel, number> = new Map(LoggingLevelSchema.options.map((level, index) => [level, index]));
+const SEVERITY: ReadonlyMap<LoggingLevel, number> = new Map(
+  LoggingLevelSchema.options.map((level, index) => [level, index]),
+);
 
 /** The level a session gets until it calls `logging/setLevel`. */
 export const DEFAULT_SESSION_LOG_LEVEL: LoggingLevel = 'warning';
@@ -48,5 +54,19 @@ export class McpLogFanout {
       // A session whose stream went away just misses the event; logging must never fail a caller.
       sink.server.sendLoggingMessage({ level, logger, data }).catch(() => undefined);
     }
+  }
+}
+
+/** The MCP level for a winston (npm) level, for piping the worker's logger into the fan-out. */
+export function mcpLevelOf(winstonLevel: string): LoggingLevel {
+  switch (winstonLevel) {
+    case 'error':
+      return 'error';
+    case 'warn':
+      return 'warning';
+    case 'info':
+      return 'info';
+    default:
+      return 'debug';
   }
 }

@@ -67,7 +67,9 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
     caller: opts.caller,
   });
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: engine().listTools().map(toMcpTool) }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: engine().listTools().map(toMcpTool),
+  }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args = {} } = request.params;
@@ -84,7 +86,12 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
     resources: engine()
       .listResources()
       .filter((r) => !r.isTemplate)
-      .map((r) => ({ uri: r.uri, name: r.name, mimeType: r.mimeType, ...(r.description ? { description: r.description } : {}) })),
+      .map((r) => ({
+        uri: r.uri,
+        name: r.name,
+        mimeType: r.mimeType,
+        ...(r.description ? { description: r.description } : {}),
+      })),
   }));
 
   server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
@@ -126,7 +133,10 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
     const { name, arguments: args = {} } = request.params;
     try {
       const result = await engine().getPrompt(name, args, contextOf(extra));
-      return { ...(result.description ? { description: result.description } : {}), messages: result.messages };
+      return {
+        ...(result.description ? { description: result.description } : {}),
+        messages: result.messages,
+      };
     } catch (error) {
       throw promptFailure(name, error);
     }
@@ -150,7 +160,9 @@ function toMcpTool(tool: ToolInfo): Tool {
 }
 
 /** Request headers with lower-cased names and repeated headers joined, as RequestContext wants them. */
-function flattenHeaders(headers: Record<string, string | string[] | undefined> | undefined): Record<string, string> {
+function flattenHeaders(
+  headers: Record<string, string | string[] | undefined> | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (value === undefined) continue;

@@ -17,7 +17,9 @@ export function valueToText(value: unknown): string {
 // The engine converts DuckDB values already; a stray BigInt must still not crash serialisation.
 function jsonSafe(_key: string, value: unknown): unknown {
   if (typeof value !== 'bigint') return value;
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value.toString();
 }
 
 export function errorMessage(error: unknown): string {
@@ -31,7 +33,10 @@ export function toolResult(result: ToolCallResult): CallToolResult {
 }
 
 export function toolFailure(name: string, error: unknown): CallToolResult {
-  return { isError: true, content: [{ type: 'text', text: `Error executing tool ${name}: ${errorMessage(error)}` }] };
+  return {
+    isError: true,
+    content: [{ type: 'text', text: `Error executing tool ${name}: ${errorMessage(error)}` }],
+  };
 }
 
 export function resourceResult(result: ResourceReadResult): ReadResourceResult {

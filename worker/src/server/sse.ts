@@ -15,7 +15,11 @@ interface Session {
   transport: SSEServerTransport;
 }
 
-export function mountLegacySse(router: Router, newServer: () => Server, logger?: ServerLogger): MountedTransport {
+export function mountLegacySse(
+  router: Router,
+  newServer: () => Server,
+  logger?: ServerLogger,
+): MountedTransport {
   const sessions = new Map<string, Session>();
 
   router.get(SSE_PATH, async (_req, res) => {
@@ -39,7 +43,11 @@ export function mountLegacySse(router: Router, newServer: () => Server, logger?:
     const sessionId = typeof req.query.sessionId === 'string' ? req.query.sessionId : '';
     const session = sessions.get(sessionId);
     if (!session) {
-      rpcError(res, sessionId ? 404 : 400, sessionId ? 'Session not found' : 'Bad Request: sessionId query parameter required');
+      rpcError(
+        res,
+        sessionId ? 404 : 400,
+        sessionId ? 'Session not found' : 'Bad Request: sessionId query parameter required',
+      );
       return;
     }
     await session.transport.handlePostMessage(req, res, req.body);

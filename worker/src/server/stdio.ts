@@ -20,7 +20,11 @@ export interface StdioHandle {
 
 export async function serveStdio(engine: EngineRef, opts: StdioOptions = {}): Promise<StdioHandle> {
   const stdin = opts.stdin ?? process.stdin;
-  const server = createMcpServer(engine, { caller: 'stdio', logs: opts.logs, instructions: opts.instructions });
+  const server = createMcpServer(engine, {
+    caller: 'stdio',
+    logs: opts.logs,
+    instructions: opts.instructions,
+  });
   const transport = new StdioServerTransport(stdin, opts.stdout ?? process.stdout);
   const closed = new Promise<void>((resolve) => {
     const previous = server.onclose;

@@ -24,11 +24,23 @@ interface Session {
   transport: StreamableHTTPServerTransport;
 }
 
-export function mountStreamableHttp(router: Router, path: string, newServer: () => Server, opts: StreamableOptions): MountedTransport {
-  return opts.stateless ? mountStateless(router, path, newServer, opts.logger) : mountStateful(router, path, newServer, opts.logger);
+export function mountStreamableHttp(
+  router: Router,
+  path: string,
+  newServer: () => Server,
+  opts: StreamableOptions,
+): MountedTransport {
+  return opts.stateless
+    ? mountStateless(router, path, newServer, opts.logger)
+    : mountStateful(router, path, newServer, opts.logger);
 }
 
-function mountStateful(router: Router, path: string, newServer: () => Server, logger?: ServerLogger): MountedTransport {
+function mountStateful(
+  router: Router,
+  path: string,
+  newServer: () => Server,
+  logger?: ServerLogger,
+): MountedTransport {
   const sessions = new Map<string, Session>();
 
   const existing = (req: Request, res: Response): Session | undefined => {
@@ -93,7 +105,12 @@ function mountStateful(router: Router, path: string, newServer: () => Server, lo
   };
 }
 
-function mountStateless(router: Router, path: string, newServer: () => Server, logger?: ServerLogger): MountedTransport {
+function mountStateless(
+  router: Router,
+  path: string,
+  newServer: () => Server,
+  logger?: ServerLogger,
+): MountedTransport {
   const open = new Set<Server>();
   router.post(path, async (req, res) => {
     const server = newServer();

@@ -1,0 +1,67 @@
+// The tiny MXCP project the benchmark serves, and the one SQL statement both the
+// worker (through the project's tool) and the baseline run, so the two measure
+// the same DuckDB work.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const BENCH_TOOL = 'square';
+
+/**
+ * One row computed from the parameter: no stored data and next to no DuckDB work,
+ * so the comparison shows what each server adds around the query.
+ */
+export const BENCH_SQL = 'SELECT $n::INTEGER AS n, ($n::INTEGER * $n::INTEGER) AS square';
+
+/** The argument for call number `i`, cycling through 0..999. */
+export const benchArgument = (i: number): number => i % 1000;
+
+const siteConfig = `mxcp: 1
+project: bench
+profile: default
+profiles:
+  default: {}
+`;
+
+const tool = `mxcp: 1
+tool:
+  name: ${BENCH_TOOL}
+  description: Returns n and its square.
+  parameters:
+    - name: n
+      type: integer
+      description: A number from 0 to 999.
+      minimum: 0
+      maximum: 999
+  return:
+    type: object
+    description: n and n squared.
+    properties:
+      n:
+        type: integer
+        description: The number.
+      square:
+        type: integer
+        description: n * n.
+  source:
+    code: "${BENCH_SQL}"
+`;
+
+// A user config of its own, so the benchmark never reads ~/.mxcp/config.yml.
+const userConfig = `mxcp: 1
+projects:
+  bench:
+    profiles:
+      default:
+        secrets: []
+`;
+
+/** Writes the project into `dir` and returns the path of its user config. */
+export function writeBenchProject(dir: string): { userConfigPath: string } {
+  mkdirSync(join(dir, 'tools'), { recursive: true });
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  writeFileSync(join(dir, 'mxcp-site.yml'), siteConfig);
+  writeFileSync(join(dir, 'tools', `${BENCH_TOOL}.yml`), tool);
+  const userConfigPath = join(dir, 'mxcp-user-config.yml');
+  writeFileSync(userConfigPath, userConfig);
+  return { userConfigPath };
+}

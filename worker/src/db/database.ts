@@ -1,0 +1,243 @@
+// The worker's DuckDB database (MXCP-SPEC §4.6, §8, §13): one shared instance per file, a bounded
+// pool of connections each set up with the site's extensions, the user's secrets and the SQL helper
+// functions, and the query path used by every SQL endpoint and SQL tool.
+//
+// A query holds its connection for the whole "register request context → prepare/bind → execute"
+// sequence, so concurrent requests never see each other's user or headers. Parameters are always
+// bound as `$name`, never spliced. Prepared statements are cached per connection by SQL text.
+
+import { availableParallelism } from 'node:os';
+import type { DuckDBConnection, DuckDBExtractedStatements, DuckDBPreparedStatement } from '@duckdb/node-api';
+import type { RequestContext } from '../engine/context.js';
+import { bindParameters, parameterNames } from './bind.js';
+import { convertRows, type JsonValue } from './convert.js';
+import { SqlError, duckdbMessageOf, executionError } from './errors.js';
+import { type ExtensionSpec, loadExtensions } from './extensions.js';
+import { type SharedInstance, acquireInstance, releaseInstance } from './instances.js';
+import { type DbLogger, stderrLogger } from './log.js';
+import { Pool, type PoolStats } from './pool.js';
+import { registerRequestFunctions } from './request-functions.js';
+import { type SecretSpec, injectSecrets } from './secrets.js';
+import { StatementCache } from './statement-cache.js';
+
+export type Row = Record<string, JsonValue>;
+
+export interface DatabaseOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+  readonly: boolean;
+  extensions?: ExtensionSpec[];
+  secrets?: SecretSpec[];
+  /** Maximum number of connections; default max(4, 2 × CPUs). */
+  poolSize?: number;
+  /** Prepared statements kept per connection; default 128. */
+  statementCacheSize?: number;
+  logger?: DbLogger;
+}
+
+export interface DatabaseStats extends PoolStats {
+  statementCacheHits: number;
+  statementCacheMisses: number;
+}
+
+interface PooledConnection {
+  readonly connection: DuckDBConnection;
+  /** DuckDB's connection id, which the helper functions see in their client context. */
+  readonly id: number;
+  readonly statements: StatementCache;
+}
+
+export function defaultPoolSize(): number {
+  return Math.max(4, 2 * availableParallelism());
+}
+
+export class Database {
+  private statementCacheHits = 0;
+  private statementCacheMisses = 0;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly shared: SharedInstance,
+    private readonly pool: Pool<PooledConnection>,
+    readonly path: string,
+  ) {}
+
+  static async open(opts: DatabaseOptions): Promise<Database> {
+    const shared = await acquireInstance(opts.path, opts.readonly);
+    const logger = opts.logger ?? stderrLogger;
+    const cacheSize = opts.statementCacheSize ?? 128;
+    const create = async (): Promise<PooledConnection> => {
+      const connection = await shared.instance.connect();
+      try {
+        await loadExtensions(connection, opts.extensions ?? []);
+        await injectSecrets(connection, opts.secrets ?? [], logger);
+        registerRequestFunctions(connection, shared.contexts);
+      } catch (err) {
+        connection.closeSync();
+        throw err;
+      }
+      return {
+        connection,
+        id: connection.clientContext.connectionId,
+        statements: new StatementCache(cacheSize),
+      };
+    };
+    const destroy = (pc: PooledConnection): void => {
+      pc.statements.clear();
+      pc.connection.closeSync();
+    };
+    let pool: Pool<PooledConnection> | undefined;
+    try {
+      pool = new Pool(create, destroy, opts.poolSize ?? defaultPoolSize());
+      // Set up one connection now, so a bad extension fails startup rather than the first request.
+      pool.release(await pool.acquire());
+    } catch (err) {
+      await pool?.close();
+      releaseInstance(shared);
+      throw err;
+    }
+    return new Database(shared, pool, opts.path);
+  }
+
+  get readonly(): boolean {
+    return this.shared.readonly;
+  }
+
+  stats(): DatabaseStats {
+    return {
+      ...this.pool.stats(),
+      statementCacheHits: this.statementCacheHits,
+      statementCacheMisses: this.statementCacheMisses,
+    };
+  }
+
+  /**
+   * Runs SQL with `$name` parameters bound from `params`; the helper functions see `ctx`.
+   * Several statements run in order and the last one's rows are returned.
+   * Failures are SqlError("Failed to execute SQL: <DuckDB message>").
+   */
+  async query(sql: string, params: Record<string, unknown> = {}, ctx?: RequestContext): Promise<Row[]> {
+    return this.withConnection(ctx, async (pc) => {
+      try {
+        return await this.runCached(pc, sql, params);
+      } catch (err) {
+        // A failed statement may be stale (schema changed): prepare it afresh next time.
+        pc.statements.delete(sql);
+        throw executionError(err);
+      }
+    });
+  }
+
+  /** Runs setup statements (no parameters, no results), e.g. a project's init SQL. */
+  async exec(sql: string): Promise<void> {
+    await this.withConnection(undefined, async (pc) => {
+      try {
+        const extracted = await extract(pc.connection, sql);
+        await runStatements(extracted, {});
+      } catch (err) {
+        throw executionError(err);
+      }
+    });
+  }
+
+  /**
+   * Checks SQL as MXCP's `PREPARE` does: syntax, and that tables and functions exist. Returns the
+   * named parameters of the FIRST statement, which is what MXCP compares with the YAML parameters.
+   */
+  async validateSql(sql: string): Promise<{ parameters: string[] }> {
+    return this.withConnection(undefined, async (pc) => {
+      let statement: DuckDBPreparedStatement | undefined;
+      try {
+        const extracted = await extract(pc.connection, sql);
+        statement = await extracted.prepare(0);
+        return { parameters: parameterNames(statement) };
+      } catch (err) {
+        const msg = err instanceof SqlError ? err.duckdbMessage : duckdbMessageOf(err);
+        throw new SqlError(`Invalid SQL: ${msg}`, msg, { cause: err });
+      } finally {
+        statement?.destroySync();
+      }
+    });
+  }
+
+  /** Stops new queries, waits for running ones, closes the connections and (if last) the instance. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.pool.close();
+      releaseInstance(this.shared);
+    })();
+    return this.closing;
+  }
+
+  private async withConnection<T>(
+    ctx: RequestContext | undefined,
+    work: (pc: PooledConnection) => Promise<T>,
+  ): Promise<T> {
+    const pc = await this.pool.acquire();
+    this.shared.contexts.set(pc.id, ctx);
+    try {
+      return await work(pc);
+    } finally {
+      this.shared.contexts.clear(pc.id);
+      this.pool.release(pc);
+    }
+  }
+
+  private async runCached(
+    pc: PooledConnection,
+    sql: string,
+    params: Record<string, unknown>,
+  ): Promise<Row[]> {
+    const cached = pc.statements.get(sql);
+    if (cached) this.statementCacheHits++;
+    else this.statementCacheMisses++;
+    if (cached?.kind === 'single') return runPrepared(cached.statement, params);
+    const extracted = await extract(pc.connection, sql);
+    if (cached?.kind === 'multi') return runStatements(extracted, params);
+    if (extracted.count > 1) {
+      pc.statements.set(sql, { kind: 'multi' });
+      return runStatements(extracted, params);
+    }
+    const statement = await extracted.prepare(0);
+    pc.statements.set(sql, { kind: 'single', statement });
+    return runPrepared(statement, params);
+  }
+}
+
+async function extract(connection: DuckDBConnection, sql: string): Promise<DuckDBExtractedStatements> {
+  if (sql.trim() === '')
+    throw new SqlError('Failed to execute SQL: no SQL statement given', 'no SQL statement given');
+  try {
+    return await connection.extractStatements(sql);
+  } catch (err) {
+    // Report DuckDB's own message (e.g. "Parser Error: …"), not the client library's wrapper.
+    const msg = duckdbMessageOf(err).replace(/^Failed to extract statements: /, '');
+    throw new SqlError(`Failed to execute SQL: ${msg}`, msg, { cause: err });
+  }
+}
+
+async function runPrepared(
+  statement: DuckDBPreparedStatement,
+  params: Record<string, unknown>,
+): Promise<Row[]> {
+  bindParameters(statement, params);
+  const reader = await statement.runAndReadAll();
+  return convertRows(reader);
+}
+
+/** Runs every statement in order, each bound to the parameters it names; returns the last's rows. */
+async function runStatements(
+  extracted: DuckDBExtractedStatements,
+  params: Record<string, unknown>,
+): Promise<Row[]> {
+  let rows: Row[] = [];
+  for (let i = 0; i < extracted.count; i++) {
+    const statement = await extracted.prepare(i);
+    try {
+      rows = await runPrepared(statement, params);
+    } finally {
+      statement.destroySync();
+    }
+  }
+  return rows;
+}

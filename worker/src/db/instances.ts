@@ -1,0 +1,76 @@
+// One DuckDB instance per database file per process, shared by every Database opened on that path
+// (DuckDB must not open one file twice in one process). The entry also owns the request-context
+// registry read by the SQL helper functions, because those functions belong to the instance.
+// MXCP creates a missing database file even in read-only mode: a read-only open of a missing file
+// first creates it read-write, then reopens it read-only.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { DatabaseOpenError, duckdbMessageOf } from './errors.js';
+import { RequestContextRegistry } from './request-functions.js';
+
+export interface SharedInstance {
+  readonly key: string;
+  readonly instance: DuckDBInstance;
+  readonly readonly: boolean;
+  readonly contexts: RequestContextRegistry;
+  refs: number;
+}
+
+const open = new Map<string, Promise<SharedInstance>>();
+let memoryCounter = 0;
+
+export const MEMORY_PATH = ':memory:';
+
+export async function acquireInstance(path: string, readonly: boolean): Promise<SharedInstance> {
+  const inMemory = path === MEMORY_PATH || path === '';
+  const key = inMemory ? `:memory:${++memoryCounter}` : resolve(path);
+  const pending = open.get(key);
+  if (pending) {
+    const shared = await pending;
+    if (shared.readonly !== readonly) {
+      throw new DatabaseOpenError(
+        `DuckDB file ${key} is already open ${shared.readonly ? 'read-only' : 'read-write'} in this process; ` +
+          `it cannot also be opened ${readonly ? 'read-only' : 'read-write'}`,
+      );
+    }
+    shared.refs++;
+    return shared;
+  }
+  const creating = createInstance(inMemory ? MEMORY_PATH : key, readonly).then((instance) => ({
+    key,
+    instance,
+    readonly,
+    contexts: new RequestContextRegistry(),
+    refs: 1,
+  }));
+  open.set(key, creating);
+  try {
+    return await creating;
+  } catch (err) {
+    open.delete(key);
+    throw err;
+  }
+}
+
+export function releaseInstance(shared: SharedInstance): void {
+  shared.refs--;
+  if (shared.refs > 0) return;
+  open.delete(shared.key);
+  shared.instance.closeSync();
+}
+
+async function createInstance(path: string, readonly: boolean): Promise<DuckDBInstance> {
+  try {
+    if (path === MEMORY_PATH) return await DuckDBInstance.create(MEMORY_PATH);
+    mkdirSync(dirname(path), { recursive: true });
+    if (!readonly) return await DuckDBInstance.create(path);
+    if (!existsSync(path)) (await DuckDBInstance.create(path)).closeSync();
+    return await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+  } catch (err) {
+    throw new DatabaseOpenError(`Failed to open DuckDB database ${path}: ${duckdbMessageOf(err)}`, {
+      cause: err,
+    });
+  }
+}

@@ -1,0 +1,542 @@
+// The HTTP server through the real SDK client, over streamable HTTP (stateful and
+// stateless) and legacy SSE, on a stand-in engine (test-engine.fixture.ts).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  LoggingMessageNotificationSchema,
+  type LoggingMessageNotification,
+} from '@modelcontextprotocol/sdk/types.js';
+import { startHttpServer, type HttpServerHandle } from './http.js';
+import { packageVersion } from './mcp.js';
+import { createTestEngine, TEST_ROWS } from './test-engine.fixture.js';
+
+const INIT = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
+const POST_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+const clients: Client[] = [];
+async function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
+  const client = new Client({ name: 'server-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  clients.push(client);
+  return client;
+}
+afterEach(async () => {
+  await Promise.allSettled(clients.splice(0).map((c) => c.close()));
+});
+
+function textOf(result: unknown): string {
+  const content = (result as { content: unknown }).content as Array<{ type: string; text?: string }>;
+  expect(content).toHaveLength(1);
+  expect(content[0].type).toBe('text');
+  return content[0].text ?? '';
+}
+
+describe('stateful streamable HTTP', () => {
+  let server: HttpServerHandle;
+  beforeAll(async () => {
+    server = await startHttpServer(createTestEngine(), { host: '127.0.0.1', port: 0, stateless: false });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('binds port 0 to a real port and reports the MCP URL', () => {
+    expect(server.port).toBeGreaterThan(0);
+    expect(server.mcpUrl).toBe(`http://127.0.0.1:${server.port}/mcp`);
+  });
+
+  it('identifies itself as "MXCP Server" with the package version and declares its capabilities', async () => {
+    const client = await connect(server.mcpUrl);
+    expect(client.getServerVersion()).toEqual({ name: 'MXCP Server', version: packageVersion() });
+    expect(packageVersion()).toMatch(/^\d+\.\d+\.\d+/);
+    const caps = client.getServerCapabilities();
+    expect(caps).toMatchObject({ tools: {}, resources: {}, prompts: {}, logging: {} });
+  });
+
+  it('lists tools with schemas, output schema, title and annotations passed through', async () => {
+    const client = await connect(server.mcpUrl);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(['greet', 'list_people', 'stats', 'fail', 'sleep', 'whoami']);
+    const greet = tools.find((t) => t.name === 'greet')!;
+    expect(greet).toMatchObject({
+      title: 'Greeter',
+      description: 'Returns a greeting string.',
+      inputSchema: { type: 'object', required: ['name'] },
+      annotations: { title: 'Greeter', readOnlyHint: true },
+    });
+    expect(greet.outputSchema).toBeUndefined();
+    expect(tools.find((t) => t.name === 'list_people')!.outputSchema).toMatchObject({
+      properties: { result: { type: 'array' } },
+    });
+  });
+
+  it('answers a string result with its raw text', async () => {
+    const client = await connect(server.mcpUrl);
+    const result = await client.callTool({ name: 'greet', arguments: { name: 'Ada' } });
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toBe('Hello, Ada!');
+    expect(result.structuredContent).toBeUndefined();
+  });
+
+  it('answers rows with ONE JSON text block for the whole value, plus structuredContent', async () => {
+    const client = await connect(server.mcpUrl);
+    await client.listTools(); // lets the client validate structuredContent against outputSchema
+    const result = await client.callTool({ name: 'list_people', arguments: {} });
+    expect(textOf(result)).toBe(JSON.stringify(TEST_ROWS, null, 2));
+    expect(result.structuredContent).toEqual({ result: TEST_ROWS });
+  });
+
+  it('serialises an object result (even with a BigInt) as indented JSON', async () => {
+    const client = await connect(server.mcpUrl);
+    const result = await client.callTool({ name: 'stats', arguments: {} });
+    expect(JSON.parse(textOf(result))).toEqual({ count: 2, big: '9007199254740993' });
+    expect(textOf(result)).toContain('\n  "count": 2');
+  });
+
+  it("turns an engine error into isError with MXCP's message, and keeps serving", async () => {
+    const client = await connect(server.mcpUrl);
+    const failed = await client.callTool({ name: 'fail', arguments: {} });
+    expect(failed.isError).toBe(true);
+    expect(textOf(failed)).toBe(
+      'Error executing tool fail: Failed to execute SQL: Catalog Error: Table with name nope does not exist!',
+    );
+    const after = await client.callTool({ name: 'greet', arguments: { name: 'again' } });
+    expect(textOf(after)).toBe('Hello, again!');
+  });
+
+  it('answers an unknown tool with isError', async () => {
+    const client = await connect(server.mcpUrl);
+    const result = await client.callTool({ name: 'nope', arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe('Error executing tool nope: Unknown tool: nope');
+  });
+
+  it('passes lower-cased request headers, the session id and caller "http" to the engine', async () => {
+    const client = await connect(server.mcpUrl, { 'X-Tenant-ID': 'acme' });
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    const ctx = JSON.parse(textOf(result));
+    expect(ctx.headers['x-tenant-id']).toBe('acme');
+    expect(ctx.headers.host).toBe(`127.0.0.1:${server.port}`);
+    expect(ctx.caller).toBe('http');
+    expect(ctx.user).toBeNull();
+    expect(ctx.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('lists static resources and templates separately', async () => {
+    const client = await connect(server.mcpUrl);
+    const { resources } = await client.listResources();
+    expect(resources).toEqual([
+      { uri: 'data://status', name: 'status', description: 'Service status', mimeType: 'application/json' },
+    ]);
+    const { resourceTemplates } = await client.listResourceTemplates();
+    expect(resourceTemplates).toEqual([
+      {
+        uriTemplate: 'users://{id}',
+        name: 'user',
+        description: 'One user by id',
+        mimeType: 'application/json',
+      },
+    ]);
+  });
+
+  it('reads a static and a templated resource by URI', async () => {
+    const client = await connect(server.mcpUrl);
+    const status = await client.readResource({ uri: 'data://status' });
+    expect(status.contents).toEqual([
+      { uri: 'data://status', mimeType: 'application/json', text: '{\n  "ok": true\n}' },
+    ]);
+    const user = await client.readResource({ uri: 'users://2' });
+    expect(JSON.parse(String((user.contents[0] as { text: string }).text))).toEqual({ id: 2, name: 'Grace' });
+  });
+
+  it('fails a resource read as a JSON-RPC error naming the URI', async () => {
+    const client = await connect(server.mcpUrl);
+    await expect(client.readResource({ uri: 'users://99' })).rejects.toThrow(
+      'Error reading resource users://99: No results returned',
+    );
+    await expect(client.readResource({ uri: 'nothing://here' })).rejects.toMatchObject({ code: -32002 });
+  });
+
+  it('lists prompts with their arguments and renders user and assistant messages', async () => {
+    const client = await connect(server.mcpUrl);
+    const { prompts } = await client.listPrompts();
+    expect(prompts).toEqual([
+      {
+        name: 'review',
+        description: 'Asks for a review of a topic.',
+        arguments: [
+          { name: 'topic', description: 'What to review', required: true },
+          { name: 'tone', required: false },
+        ],
+      },
+    ]);
+    const got = await client.getPrompt({ name: 'review', arguments: { topic: 'SQL', tone: 'kind' } });
+    expect(got.messages).toEqual([
+      { role: 'user', content: { type: 'text', text: 'Please review SQL.' } },
+      { role: 'assistant', content: { type: 'text', text: 'I will review SQL in a kind tone.' } },
+    ]);
+  });
+
+  it('fails a prompt as a JSON-RPC error naming the prompt', async () => {
+    const client = await connect(server.mcpUrl);
+    await expect(client.getPrompt({ name: 'review', arguments: {} })).rejects.toThrow(
+      "Error rendering prompt review: Error validating parameter 'topic': required",
+    );
+  });
+
+  it('answers ping and logging/setLevel', async () => {
+    const client = await connect(server.mcpUrl);
+    await expect(client.ping()).resolves.toEqual({});
+    await expect(client.setLoggingLevel('debug')).resolves.toEqual({});
+  });
+
+  it('returns an Mcp-Session-Id, refuses unknown sessions, and ends a session on DELETE', async () => {
+    const init = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: POST_HEADERS,
+      body: JSON.stringify(INIT),
+    });
+    expect(init.status).toBe(200);
+    const sessionId = init.headers.get('mcp-session-id');
+    expect(sessionId).toBeTruthy();
+    await init.text();
+    expect(server.sessionCount).toBeGreaterThan(0);
+
+    const unknown = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: { ...POST_HEADERS, 'mcp-session-id': 'no-such-session' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
+    });
+    expect(unknown.status).toBe(404);
+
+    const noSession = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: POST_HEADERS,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
+    });
+    expect(noSession.status).toBe(400);
+
+    const del = await fetch(server.mcpUrl, {
+      method: 'DELETE',
+      headers: { 'mcp-session-id': sessionId!, 'mcp-protocol-version': '2025-06-18' },
+    });
+    expect(del.status).toBe(200);
+    const afterDelete = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: { ...POST_HEADERS, 'mcp-session-id': sessionId!, 'mcp-protocol-version': '2025-06-18' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' }),
+    });
+    expect(afterDelete.status).toBe(404);
+  });
+
+  it('answers malformed JSON with a JSON-RPC parse error', async () => {
+    const res = await fetch(server.mcpUrl, { method: 'POST', headers: POST_HEADERS, body: '{not json' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: -32700 } });
+  });
+});
+
+describe('DNS rebinding protection', () => {
+  let server: HttpServerHandle;
+  beforeAll(async () => {
+    server = await startHttpServer(createTestEngine(), { host: '127.0.0.1', port: 0, stateless: false });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  // fetch() forbids setting Host, so these go through node:http.
+  async function post(host: string, origin?: string): Promise<number> {
+    const { request } = await import('node:http');
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: '/mcp',
+          method: 'POST',
+          headers: { ...POST_HEADERS, host, ...(origin ? { origin } : {}) },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(INIT));
+    });
+  }
+
+  it('rejects a foreign Host with 403 before the MCP handler', async () => {
+    expect(await post('evil.example.com', 'http://evil.example.com')).toBe(403);
+    expect(await post('evil.example.com')).toBe(403);
+  });
+
+  it('rejects a localhost Host with a foreign Origin', async () => {
+    expect(await post(`localhost:${server.port}`, 'http://evil.example.com')).toBe(403);
+  });
+
+  it('accepts localhost and 127.0.0.1 hosts and origins', async () => {
+    expect(await post(`localhost:${server.port}`, `http://localhost:${server.port}`)).toBe(200);
+    expect(await post(`127.0.0.1:${server.port}`)).toBe(200);
+  });
+
+  it('is off for a wildcard bind unless allowedHosts is given, and then enforces that list', async () => {
+    const open = await startHttpServer(createTestEngine(), { host: '0.0.0.0', port: 0, stateless: true });
+    const listed = await startHttpServer(createTestEngine(), {
+      host: '0.0.0.0',
+      port: 0,
+      stateless: true,
+      allowedHosts: ['mcp.internal'],
+    });
+    try {
+      const { request } = await import('node:http');
+      const status = (port: number, host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = request(
+            { host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers: { ...POST_HEADERS, host } },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          );
+          req.on('error', reject);
+          req.end(JSON.stringify(INIT));
+        });
+      expect(await status(open.port, 'anything.example.com')).toBe(200);
+      expect(await status(listed.port, 'anything.example.com')).toBe(403);
+      expect(await status(listed.port, `mcp.internal:${listed.port}`)).toBe(200);
+    } finally {
+      await open.close();
+      await listed.close();
+    }
+  });
+});
+
+describe('stateless streamable HTTP', () => {
+  let server: HttpServerHandle;
+  beforeAll(async () => {
+    server = await startHttpServer(createTestEngine(), { host: '127.0.0.1', port: 0, stateless: true });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('sends no Mcp-Session-Id', async () => {
+    const res = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: POST_HEADERS,
+      body: JSON.stringify(INIT),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('mcp-session-id')).toBeNull();
+    expect(await res.text()).toContain('"MXCP Server"');
+  });
+
+  it('serves a full client conversation with a null session id in the context', async () => {
+    const client = await connect(server.mcpUrl);
+    const { tools } = await client.listTools();
+    expect(tools).toHaveLength(6);
+    const ctx = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
+    expect(ctx.sessionId).toBeNull();
+    expect(textOf(await client.callTool({ name: 'greet', arguments: { name: 'B' } }))).toBe('Hello, B!');
+    const failed = await client.callTool({ name: 'fail', arguments: {} });
+    expect(failed.isError).toBe(true);
+    expect(server.sessionCount).toBe(0);
+  });
+
+  it('refuses GET with 405 since there is no session stream', async () => {
+    const res = await fetch(server.mcpUrl, { headers: { accept: 'text/event-stream' } });
+    expect(res.status).toBe(405);
+  });
+});
+
+describe('legacy SSE transport', () => {
+  let server: HttpServerHandle;
+  beforeAll(async () => {
+    server = await startHttpServer(createTestEngine(), { host: '127.0.0.1', port: 0, stateless: false });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('serves tools, resources and prompts over GET /sse + POST /messages/', async () => {
+    const client = new Client({ name: 'sse-test', version: '1.0.0' });
+    await client.connect(new SSEClientTransport(new URL(`${server.url}/sse`)));
+    clients.push(client);
+    expect(client.getServerVersion()?.name).toBe('MXCP Server');
+    expect(textOf(await client.callTool({ name: 'greet', arguments: { name: 'SSE' } }))).toBe('Hello, SSE!');
+    const ctx = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
+    expect(ctx.sessionId).toBeTruthy();
+    expect((await client.readResource({ uri: 'users://1' })).contents).toHaveLength(1);
+    expect((await client.getPrompt({ name: 'review', arguments: { topic: 'x' } })).messages).toHaveLength(2);
+  });
+
+  it('forwards server log events at or above the session level as notifications/message', async () => {
+    const client = new Client({ name: 'sse-log-test', version: '1.0.0' });
+    const received: LoggingMessageNotification['params'][] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      received.push(n.params);
+    });
+    await client.connect(new SSEClientTransport(new URL(`${server.url}/sse`)));
+    clients.push(client);
+    await client.setLoggingLevel('warning');
+    server.logs.send('info', { msg: 'below the level' });
+    server.logs.send('error', { msg: 'reload failed' }, 'mxcp.reload');
+    await expect.poll(() => received.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(received[0]).toEqual({ level: 'error', logger: 'mxcp.reload', data: { msg: 'reload failed' } });
+    expect(received.some((r) => r.level === 'info')).toBe(false);
+  });
+
+  it('refuses a POST for an unknown SSE session', async () => {
+    const res = await fetch(`${server.url}/messages/?sessionId=nope`, {
+      method: 'POST',
+      headers: POST_HEADERS,
+      body: '{}',
+    });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe('extension hooks', () => {
+  it("passes the auth middleware's verified token to resolveUser and the user to the engine", async () => {
+    const server = await startHttpServer(createTestEngine(), {
+      host: '127.0.0.1',
+      port: 0,
+      stateless: true,
+      // Stands in for requireBearerAuth: it sets req.auth the way the SDK middleware does.
+      mcpMiddleware: [
+        (req, _res, next) => {
+          (req as typeof req & { auth?: unknown }).auth = {
+            token: 't',
+            clientId: 'c',
+            scopes: [],
+            extra: { login: 'ada' },
+          };
+          next();
+        },
+      ],
+      resolveUser: (auth) =>
+        auth
+          ? {
+              provider: 'test',
+              user_id: String(auth.extra?.login),
+              username: String(auth.extra?.login),
+              email: null,
+              name: null,
+              raw_profile: {},
+              external_token: auth.token,
+              capabilities: [],
+            }
+          : null,
+    });
+    try {
+      const client = await connect(server.mcpUrl);
+      const ctx = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
+      expect(ctx.user).toMatchObject({ provider: 'test', username: 'ada', external_token: 't' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('mounts configureApp routes outside the MCP host check', async () => {
+    const server = await startHttpServer(createTestEngine(), {
+      host: '127.0.0.1',
+      port: 0,
+      stateless: true,
+      configureApp: (app) => app.get('/.well-known/test', (_req, res) => void res.json({ ok: true })),
+    });
+    try {
+      const res = await fetch(`${server.url}/.well-known/test`);
+      expect(await res.json()).toEqual({ ok: true });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('mounts only the transports asked for', async () => {
+    const server = await startHttpServer(createTestEngine(), {
+      host: '127.0.0.1',
+      port: 0,
+      stateless: false,
+      transports: { sse: false },
+    });
+    try {
+      const res = await fetch(`${server.url}/sse`, { headers: { accept: 'text/event-stream' } });
+      expect(res.status).toBe(404);
+      await res.body?.cancel();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('probes and lifecycle', () => {
+  it('answers /health at once and /ready only when ready', async () => {
+    let ready = false;
+    const server = await startHttpServer(createTestEngine(), {
+      host: '127.0.0.1',
+      port: 0,
+      stateless: false,
+      ready: () => ready,
+    });
+    try {
+      const health = await fetch(`${server.url}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      const notReady = await fetch(`${server.url}/ready`);
+      expect(notReady.status).toBe(503);
+      await notReady.body?.cancel();
+      ready = true;
+      const isReady = await fetch(`${server.url}/ready`);
+      expect(isReady.status).toBe(200);
+      expect(await isReady.json()).toEqual({ status: 'ready' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('closes sessions and stops accepting connections on close()', async () => {
+    const server = await startHttpServer(createTestEngine(), {
+      host: '127.0.0.1',
+      port: 0,
+      stateless: false,
+    });
+    const client = await connect(server.mcpUrl);
+    await client.ping();
+    expect(server.sessionCount).toBe(1);
+    await server.close();
+    expect(server.sessionCount).toBe(0);
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+  });
+
+  it('lets an in-flight tool call finish before closing', async () => {
+    const engine = createTestEngine();
+    const server = await startHttpServer(engine, { host: '127.0.0.1', port: 0, stateless: false });
+    const client = await connect(server.mcpUrl);
+    const call = client.callTool({ name: 'sleep', arguments: { ms: 300 } });
+    await expect.poll(() => engine.activeCalls, { timeout: 10_000 }).toBe(1);
+    const closed = server.close();
+    expect(textOf(await call)).toBe('slept');
+    await closed;
+    expect(engine.activeCalls).toBe(0);
+  });
+
+  it('rejects a port already in use', async () => {
+    const first = await startHttpServer(createTestEngine(), { host: '127.0.0.1', port: 0, stateless: true });
+    try {
+      await expect(
+        startHttpServer(createTestEngine(), { host: '127.0.0.1', port: first.port, stateless: true }),
+      ).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await first.close();
+    }
+  });
+});
