@@ -34,7 +34,7 @@ format: setup
 
 # Serve the quickstart example on http://$(HOST):$(PORT)/mcp with its own DuckDB file.
 run: setup
-	cd examples/quickstart && node --import tsx $(CURDIR)/worker/src/cli/main.ts serve --transport streamable-http --host $(HOST) --port $(PORT)
+	cd examples/quickstart && node --import $(CURDIR)/node_modules/tsx/dist/loader.mjs $(CURDIR)/worker/src/cli/main.ts serve --transport streamable-http --host $(HOST) --port $(PORT)
 
 bench: setup
 	npm run bench

@@ -7,7 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, copyProject, startServe, type RunningServer } from '../support/mxcp.js';
+import { CLI, TSX_LOADER, copyProject, startServe, type RunningServer } from '../support/mxcp.js';
 import { endpointCases, fillUri } from '../support/project-tests.js';
 
 async function exerciseEveryEndpoint(client: Client, projectDir: string): Promise<void> {
@@ -105,7 +105,7 @@ describe('quickstart over stdio', () => {
     const client = new Client({ name: 'e2e-stdio', version: '1.0.0' });
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ['--import', 'tsx', CLI, 'serve', '--transport', 'stdio'],
+      args: ['--import', TSX_LOADER, CLI, 'serve', '--transport', 'stdio'],
       cwd: project.dir,
       env: { ...process.env, NO_COLOR: '1' } as Record<string, string>,
       stderr: 'pipe',

@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(REPO_ROOT, 'worker/src/cli/main.ts');
+/** tsx's loader by absolute path: `--import tsx` would resolve from the child's cwd (a temp project). */
+export const TSX_LOADER = join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs');
 
 export interface CliResult {
   code: number | null;
@@ -38,7 +40,7 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 }
 
 export function spawnMxcp(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  return spawn(process.execPath, ['--import', TSX_LOADER, CLI, ...args], {
     cwd: opts.cwd,
     env: childEnv(opts.env),
     stdio: ['pipe', 'pipe', 'pipe'],

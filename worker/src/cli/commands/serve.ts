@@ -3,7 +3,16 @@
 // down cleanly on SIGTERM/SIGINT.
 import type { Command } from 'commander';
 import { openProject } from '../../engine/index.js';
-import { startHttpServer, serveStdio, renderBanner, renderStartupFailure, startupFailureJson } from '../../server/index.js';
+import {
+  formatServeBanner,
+  formatStartupFailure,
+  serveStdio,
+  startHttpServer,
+  startupFailureJson,
+  type FailedEndpoint,
+} from '../../server/index.js';
+import type { EndpointFailure } from '../../endpoints/index.js';
+import { failureMessage } from './inspect.js';
 import { loadConfig } from '../project.js';
 import { parseBooleanFlag } from '../flags.js';
 import { useColor } from '../output.js';
@@ -57,8 +66,9 @@ async function serve(flags: ServeFlags): Promise<void> {
 
   if (opened.failures.length > 0 && !flags.ignoreErrors) {
     await opened.engine.close();
-    if (flags.jsonOutput) process.stdout.write(JSON.stringify(startupFailureJson(opened.failures), null, 2) + '\n');
-    else process.stderr.write(renderStartupFailure(opened.failures, { color: useColor(process.stderr) }) + '\n');
+    const failed = opened.failures.map(toFailedEndpoint);
+    if (flags.jsonOutput) process.stdout.write(JSON.stringify(startupFailureJson(failed), null, 2) + '\n');
+    else process.stderr.write(formatStartupFailure(failed, useColor(process.stderr)) + '\n');
     process.exitCode = 1;
     return;
   }
@@ -76,33 +86,34 @@ async function serve(flags: ServeFlags): Promise<void> {
     host,
     port,
     stateless,
-    transport: transport === 'sse' ? 'sse' : 'streamable-http',
+    transports: { streamableHttp: transport === 'streamable-http', sse: transport === 'sse' },
+    ready: () => true,
   });
-  const counts = opened.engine.counts;
   process.stdout.write(
-    renderBanner(
+    formatServeBanner(
       {
         project: config.site.project,
         profile: config.profileName,
         transport,
         host,
         port: server.port,
-        url: server.url,
         readonly: config.profile.duckdb.readonly,
         stateless,
         sqlTools: opened.sqlToolsEnabled,
-        tools: counts.tools,
-        resources: counts.resources,
-        prompts: counts.prompts,
+        counts: opened.engine.counts,
         skipped: opened.failures.length,
       },
-      { color: useColor(process.stdout) },
+      useColor(process.stdout),
     ) + '\n',
   );
   onShutdown(async () => {
     await server.close();
     await opened.engine.close();
   });
+}
+
+function toFailedEndpoint(failure: EndpointFailure): FailedEndpoint {
+  return { path: failure.path, error: failureMessage(failure) };
 }
 
 function parsePort(value: string): number {
