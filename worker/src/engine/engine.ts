@@ -13,6 +13,7 @@ import {
   EndpointError,
   EndpointNotFoundError,
   type Engine,
+  type CompletionRef,
   type PromptGetResult,
   type PromptInfo,
   type ResourceInfo,
@@ -94,6 +95,16 @@ export class ProjectEngine implements Engine {
     if (!prompt) throw new EndpointNotFoundError('prompt', name);
     const rendered = renderPrompt(prompt, args ?? {});
     return { description: prompt.definition.description, messages: toMcpMessages(rendered) };
+  }
+
+  complete(ref: CompletionRef, argument: string, value: string): string[] {
+    const endpoint =
+      ref.type === 'prompt' ? this.prompts.get(ref.name) : this.resources.find((r) => r.uri === ref.uri);
+    const parameter = endpoint?.parameters.find((p) => p.name === argument);
+    if (!parameter) return [];
+    const candidates = (parameter.enum ?? parameter.examples ?? []).map(String);
+    const prefix = value.toLowerCase();
+    return [...new Set(candidates)].filter((c) => c.toLowerCase().startsWith(prefix)).slice(0, 100);
   }
 
   async run(

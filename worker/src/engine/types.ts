@@ -84,6 +84,9 @@ export interface RunOptions {
   skipOutputValidation?: boolean;
 }
 
+/** What `completion/complete` asks about: a prompt argument or a resource template placeholder. */
+export type CompletionRef = { type: 'prompt'; name: string } | { type: 'resource'; uri: string };
+
 export interface Engine {
   listTools(): ToolInfo[];
   listResources(): ResourceInfo[];
@@ -95,6 +98,8 @@ export interface Engine {
    * Run one endpoint the way `mxcp run` and `mxcp test` do and return the plain result
    * (for prompts: the rendered `{prompt, role, type}` list). Resources are named by URI template.
    */
+  /** Suggested values for an argument (its `enum`, else its `examples`) that start with `value`. */
+  complete(ref: CompletionRef, argument: string, value: string): string[];
   run(kind: EndpointKind, name: string, args: Record<string, unknown>, ctx: RequestContext, options?: RunOptions): Promise<unknown>;
   close(): Promise<void>;
 }

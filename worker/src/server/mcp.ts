@@ -9,6 +9,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import {
   CallToolRequestSchema,
+  CompleteRequestSchema,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
@@ -56,7 +57,7 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
   const server = new Server(
     { name: SERVER_NAME, version: packageVersion() },
     {
-      capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} },
+      capabilities: { tools: {}, resources: {}, prompts: {}, logging: {}, completions: {} },
       ...(opts.instructions ? { instructions: opts.instructions } : {}),
     },
   );
@@ -140,6 +141,14 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
     } catch (error) {
       throw promptFailure(name, error);
     }
+  });
+
+  // completion/complete: suggestions from the argument's enum or examples.
+  server.setRequestHandler(CompleteRequestSchema, async (request) => {
+    const { ref, argument } = request.params;
+    const target = ref.type === 'ref/prompt' ? { type: 'prompt' as const, name: ref.name } : { type: 'resource' as const, uri: ref.uri };
+    const values = engine().complete(target, argument.name, argument.value);
+    return { completion: { values, total: values.length, hasMore: false } };
   });
 
   // logging/setLevel: the SDK answers it already (capability declared); the fan-out

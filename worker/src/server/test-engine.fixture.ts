@@ -95,6 +95,7 @@ export function createTestEngine(): Engine & { closed: boolean; activeCalls: num
     listTools: () => tools,
     listResources: () => resources,
     listPrompts: () => prompts,
+    complete: () => [],
     async callTool(
       name: string,
       args: Record<string, unknown>,

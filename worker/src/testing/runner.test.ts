@@ -13,6 +13,10 @@ import { runAllTests, runEndpointTests, suiteOfSuites, erroredSuite, worstStatus
 class StandInEngine implements Engine {
   readonly calls: { kind: EndpointKind; name: string; args: Record<string, unknown>; ctx: RequestContext }[] = [];
   constructor(private readonly handlers: Record<string, (args: Record<string, unknown>, ctx: RequestContext) => unknown>) {}
+  complete(): string[] {
+    return [];
+  }
+
   async run(kind: EndpointKind, name: string, args: Record<string, unknown>, ctx: RequestContext): Promise<unknown> {
     this.calls.push({ kind, name, args, ctx });
     const handler = this.handlers[`${kind}/${name}`];
