@@ -84,7 +84,8 @@ function writeProject(): { dir: string; cleanup: () => void } {
   const dir = join(root, 'project');
   mkdirSync(join(dir, 'tools'), { recursive: true });
   writeFileSync(join(dir, 'mxcp-site.yml'), 'mxcp: 1\nproject: badinput\nprofile: default\n');
-  for (const [file, body] of Object.entries(TOOLS)) writeFileSync(join(dir, 'tools', file), `mxcp: 1\n${body}`);
+  for (const [file, body] of Object.entries(TOOLS))
+    writeFileSync(join(dir, 'tools', file), `mxcp: 1\n${body}`);
   return { dir, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
@@ -106,7 +107,10 @@ describe('a running server facing bad input', () => {
     project = writeProject();
     // The table exists before serve starts, so SQL validation can PREPARE against it.
     const setup = await runMxcp(
-      ['query', "CREATE TABLE items AS SELECT * FROM (VALUES (1, 'apple'), (2, 'pear'), (3, 'plum')) t(id, name)"],
+      [
+        'query',
+        "CREATE TABLE items AS SELECT * FROM (VALUES (1, 'apple'), (2, 'pear'), (3, 'plum')) t(id, name)",
+      ],
       { cwd: project.dir },
     );
     expect(setup.code, setup.stderr).toBe(0);
@@ -155,7 +159,9 @@ describe('a running server facing bad input', () => {
   });
 
   it('a result that does not match its return type', async () => {
-    expect(await callError('one_item', {})).toContain("Expected single result for return type 'object', but got 3 results");
+    expect(await callError('one_item', {})).toContain(
+      "Expected single result for return type 'object', but got 3 results",
+    );
     expect(await callError('wrong_type', {})).toContain('Output validation failed');
     await expectStillServing();
   });

@@ -55,9 +55,14 @@ describe('mxcp CLI on the quickstart', () => {
   });
 
   it('mxcp run tool prints the result, coercing string parameters', async () => {
-    const r = await runMxcp(['run', 'tool', 'hello', '--param', 'name=Ada', '--json-output'], { cwd: project.dir });
+    const r = await runMxcp(['run', 'tool', 'hello', '--param', 'name=Ada', '--json-output'], {
+      cwd: project.dir,
+    });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ status: 'ok', result: 'Hello, Ada! Welcome to the MXCP quickstart.' });
+    expect(JSON.parse(r.stdout)).toEqual({
+      status: 'ok',
+      result: 'Hello, Ada! Welcome to the MXCP quickstart.',
+    });
   });
 
   it('mxcp run with an out-of-range value fails with the parameter named, exit 1', async () => {
@@ -81,8 +86,9 @@ describe('mxcp CLI on the quickstart', () => {
   it('mxcp lint --json-output returns issues, and --severity warning keeps errors', async () => {
     const all = JSON.parse((await runMxcp(['lint', '--json-output'], { cwd: project.dir })).stdout).result;
     expect(Array.isArray(all)).toBe(true);
-    const warn = JSON.parse((await runMxcp(['lint', '--severity', 'warning', '--json-output'], { cwd: project.dir })).stdout)
-      .result as { severity: string }[];
+    const warn = JSON.parse(
+      (await runMxcp(['lint', '--severity', 'warning', '--json-output'], { cwd: project.dir })).stdout,
+    ).result as { severity: string }[];
     expect(warn.every((i) => i.severity !== 'info')).toBe(true);
     expect(warn.filter((i) => i.severity === 'error')).toEqual(
       all.filter((i: { severity: string }) => i.severity === 'error'),
@@ -98,7 +104,9 @@ describe('mxcp CLI on failing and broken projects', () => {
       expect(r.code).toBe(1);
       const result = JSON.parse(r.stdout).result;
       expect(['failed', 'error']).toContain(result.status);
-      const tests = result.endpoints.flatMap((e: { test_results: { tests: unknown[] } }) => e.test_results.tests);
+      const tests = result.endpoints.flatMap(
+        (e: { test_results: { tests: unknown[] } }) => e.test_results.tests,
+      );
       expect(tests.some((t: { status: string }) => t.status === 'passed')).toBe(true);
       const failed = tests.filter((t: { status: string }) => t.status === 'failed');
       expect(failed.length).toBeGreaterThan(2);
@@ -127,7 +135,7 @@ describe('mxcp CLI on failing and broken projects', () => {
     }
   });
 
-  it('refuses to run outside a project with MXCP\'s message', async () => {
+  it("refuses to run outside a project with MXCP's message", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mxcp-empty-'));
     try {
       const r = await runMxcp(['list'], { cwd: dir });
@@ -146,7 +154,9 @@ describe('mxcp init', () => {
       const init = await runMxcp(['init', 'demo', '--bootstrap'], { cwd: root });
       expect(init.code, init.stderr).toBe(0);
       const cwd = join(root, 'demo');
-      const run = await runMxcp(['run', 'tool', 'hello_world', '--param', 'name=World', '--json-output'], { cwd });
+      const run = await runMxcp(['run', 'tool', 'hello_world', '--param', 'name=World', '--json-output'], {
+        cwd,
+      });
       expect(JSON.parse(run.stdout)).toEqual({ status: 'ok', result: 'Hello, World!' });
       const test = await runMxcp(['test'], { cwd });
       expect(test.code).toBe(0);

@@ -58,12 +58,29 @@ describe.each([
 
   if (mode === 'stateful') {
     it('passes every scenario except the baseline of what MXCP cannot express', async () => {
-      const { code, output } = await conformance(['--url', server.url, '--suite', 'all', '--expected-failures', BASELINE]);
+      const { code, output } = await conformance([
+        '--url',
+        server.url,
+        '--suite',
+        'all',
+        '--expected-failures',
+        BASELINE,
+      ]);
       expect(code, output).toBe(0);
-      for (const scenario of [...GENERIC, 'tools-call-simple-text', 'tools-call-error', 'resources-read-text',
-        'resources-templates-read', 'prompts-get-simple', 'prompts-get-with-args', 'completion-complete',
-        'server-sse-multiple-streams']) {
-        expect(scenarioLine(output, scenario), `${scenario}\n${output}`).toMatch(/^✓ .*: [1-9]\d* passed, 0 failed/);
+      for (const scenario of [
+        ...GENERIC,
+        'tools-call-simple-text',
+        'tools-call-error',
+        'resources-read-text',
+        'resources-templates-read',
+        'prompts-get-simple',
+        'prompts-get-with-args',
+        'completion-complete',
+        'server-sse-multiple-streams',
+      ]) {
+        expect(scenarioLine(output, scenario), `${scenario}\n${output}`).toMatch(
+          /^✓ .*: [1-9]\d* passed, 0 failed/,
+        );
       }
     });
   } else {

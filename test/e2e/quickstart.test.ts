@@ -16,7 +16,12 @@ async function exerciseEveryEndpoint(client: Client, projectDir: string): Promis
 
   const tools = await client.listTools();
   const toolNames = tools.tools.map((t) => t.name).sort();
-  expect(toolNames).toEqual(cases.filter((c) => c.kind === 'tool').map((c) => c.name).sort());
+  expect(toolNames).toEqual(
+    cases
+      .filter((c) => c.kind === 'tool')
+      .map((c) => c.name)
+      .sort(),
+  );
   for (const tool of tools.tools) {
     expect(tool.description, `${tool.name} has a description`).toBeTruthy();
     expect(tool.inputSchema.type).toBe('object');

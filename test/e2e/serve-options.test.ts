@@ -49,7 +49,9 @@ describe('transports and built-in SQL tools', () => {
       'mxcp-site.yml': 'mxcp: 1\nproject: options\nprofile: default\n',
       'tools/whoami.yml': WHOAMI,
     });
-    const setup = await runMxcp(['query', 'CREATE TABLE notes AS SELECT 1 AS id, \'first\' AS body'], { cwd: project.dir });
+    const setup = await runMxcp(['query', "CREATE TABLE notes AS SELECT 1 AS id, 'first' AS body"], {
+      cwd: project.dir,
+    });
     expect(setup.code, setup.stderr).toBe(0);
   });
   afterAll(() => project?.cleanup());
@@ -58,7 +60,9 @@ describe('transports and built-in SQL tools', () => {
     const server = await startServe(project.dir, ['--transport', 'sse']);
     const client = new Client({ name: 'sse', version: '1.0.0' });
     try {
-      await client.connect(new SSEClientTransport(new URL(server.url.replace(/\/mcp$/, '/sse'))) as Transport);
+      await client.connect(
+        new SSEClientTransport(new URL(server.url.replace(/\/mcp$/, '/sse'))) as Transport,
+      );
       const tools = await client.listTools();
       expect(tools.tools.map((t) => t.name)).toEqual(['whoami']);
       const r = await client.callTool({ name: 'whoami', arguments: {} });
@@ -79,7 +83,11 @@ describe('transports and built-in SQL tools', () => {
           jsonrpc: '2.0',
           id: 1,
           method: 'initialize',
-          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+          params: {
+            protocolVersion: '2025-06-18',
+            capabilities: {},
+            clientInfo: { name: 'raw', version: '1' },
+          },
         }),
       });
       expect(init.status).toBe(200);
@@ -93,7 +101,12 @@ describe('transports and built-in SQL tools', () => {
       await client.connect(transport as Transport);
       try {
         const r = await client.callTool({ name: 'whoami', arguments: {} });
-        expect(JSON.parse(textOf(r))).toEqual({ username: null, email: null, provider: null, tenant: 'acme' });
+        expect(JSON.parse(textOf(r))).toEqual({
+          username: null,
+          email: null,
+          provider: null,
+          tenant: 'acme',
+        });
       } finally {
         await client.close();
       }
@@ -112,8 +125,14 @@ describe('transports and built-in SQL tools', () => {
       const tables = await client.callTool({ name: 'list_tables', arguments: {} });
       expect(tables.structuredContent).toEqual({ result: [{ name: 'notes', type: 'BASE TABLE' }] });
       const schema = await client.callTool({ name: 'get_table_schema', arguments: { table_name: 'notes' } });
-      expect((schema.structuredContent as { result: { name: string }[] }).result.map((c) => c.name)).toEqual(['id', 'body']);
-      const rows = await client.callTool({ name: 'execute_sql_query', arguments: { sql: 'SELECT body FROM notes' } });
+      expect((schema.structuredContent as { result: { name: string }[] }).result.map((c) => c.name)).toEqual([
+        'id',
+        'body',
+      ]);
+      const rows = await client.callTool({
+        name: 'execute_sql_query',
+        arguments: { sql: 'SELECT body FROM notes' },
+      });
       expect(rows.structuredContent).toEqual({ result: [{ body: 'first' }] });
     } finally {
       await client.close();
@@ -127,10 +146,16 @@ describe('transports and built-in SQL tools', () => {
     try {
       expect(server.output()).toContain('Read-only');
       await client.connect(new StreamableHTTPClientTransport(new URL(server.url)) as Transport);
-      const write = await client.callTool({ name: 'execute_sql_query', arguments: { sql: 'DELETE FROM notes' } });
+      const write = await client.callTool({
+        name: 'execute_sql_query',
+        arguments: { sql: 'DELETE FROM notes' },
+      });
       expect(write.isError).toBe(true);
       expect(textOf(write)).toMatch(/read-only/i);
-      const read = await client.callTool({ name: 'execute_sql_query', arguments: { sql: 'SELECT count(*) AS n FROM notes' } });
+      const read = await client.callTool({
+        name: 'execute_sql_query',
+        arguments: { sql: 'SELECT count(*) AS n FROM notes' },
+      });
       expect(read.structuredContent).toEqual({ result: [{ n: 1 }] });
     } finally {
       await client.close();
@@ -165,7 +190,8 @@ describe('transports and built-in SQL tools', () => {
 describe('site extensions and user-config secrets', () => {
   it('a DuckDB extension that cannot load stops startup with its name in the message', async () => {
     const project = writeProject({
-      'mxcp-site.yml': 'mxcp: 1\nproject: ext\nprofile: default\nextensions:\n  - json\n  - no_such_extension_xyz\n',
+      'mxcp-site.yml':
+        'mxcp: 1\nproject: ext\nprofile: default\nextensions:\n  - json\n  - no_such_extension_xyz\n',
       'tools/whoami.yml': WHOAMI,
     });
     try {
@@ -196,10 +222,13 @@ describe('site extensions and user-config secrets', () => {
     });
     try {
       const env = { MXCP_CONFIG: join(project.dir, 'config.yml'), API_TOKEN: "s3cr3t-'quoted" };
-      const r = await runMxcp(['query', "SELECT name, type FROM duckdb_secrets() WHERE name = 'api_http'", '--json-output'], {
-        cwd: project.dir,
-        env,
-      });
+      const r = await runMxcp(
+        ['query', "SELECT name, type FROM duckdb_secrets() WHERE name = 'api_http'", '--json-output'],
+        {
+          cwd: project.dir,
+          env,
+        },
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).result).toEqual([{ name: 'api_http', type: 'http' }]);
       expect(r.stdout + r.stderr).not.toContain('s3cr3t');

@@ -39,7 +39,10 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
   return env;
 }
 
-export function spawnMxcp(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): ChildProcess {
+export function spawnMxcp(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string | undefined> },
+): ChildProcess {
   return spawn(process.execPath, ['--import', TSX_LOADER, CLI, ...args], {
     cwd: opts.cwd,
     env: childEnv(opts.env),
@@ -76,10 +79,13 @@ export function startServe(
   args: string[] = [],
   env?: Record<string, string | undefined>,
 ): Promise<RunningServer> {
-  const child = spawnMxcp(['serve', '--transport', 'streamable-http', '--host', '127.0.0.1', '--port', '0', ...args], {
-    cwd,
-    env,
-  });
+  const child = spawnMxcp(
+    ['serve', '--transport', 'streamable-http', '--host', '127.0.0.1', '--port', '0', ...args],
+    {
+      cwd,
+      env,
+    },
+  );
   let output = '';
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {

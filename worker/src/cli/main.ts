@@ -13,7 +13,9 @@ import { registerServe } from './commands/serve.js';
 import { registerTest } from './commands/test.js';
 import { errorLine, jsonError, useColor } from './output.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export function buildProgram(): Command {
   const program = new Command('mxcp')

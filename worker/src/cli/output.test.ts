@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { EXPORT_HINT, colors, errorLine, jsonError, jsonOk, renderTable, renderValue, useColor } from './output.js';
+import {
+  EXPORT_HINT,
+  colors,
+  errorLine,
+  jsonError,
+  jsonOk,
+  renderTable,
+  renderValue,
+  useColor,
+} from './output.js';
 
 const ESC = '\u001b[';
 
@@ -9,7 +18,10 @@ describe('JSON envelope', () => {
   });
 
   it('turns bigints from DuckDB into numbers, or strings when too large', () => {
-    expect(JSON.parse(jsonOk([{ n: 5n, big: 2n ** 70n }]))).toEqual({ status: 'ok', result: [{ n: 5, big: '1180591620717411303424' }] });
+    expect(JSON.parse(jsonOk([{ n: 5n, big: 2n ** 70n }]))).toEqual({
+      status: 'ok',
+      result: [{ n: 5, big: '1180591620717411303424' }],
+    });
   });
 
   it('reports an error message, with traceback and type only in debug', () => {

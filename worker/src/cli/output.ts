@@ -65,7 +65,8 @@ export function renderTable(rows: Record<string, unknown>[], opts: TableOptions)
 
   const table = newTable(columns.map((col) => c.bold(c.cyan(truncate(col, width)))));
   // A key a row lacks shows as an empty cell, unlike a null value.
-  for (const row of shown) table.push(columns.map((col) => (col in row ? truncate(cellText(row[col]), width) : '')));
+  for (const row of shown)
+    table.push(columns.map((col) => (col in row ? truncate(cellText(row[col]), width) : '')));
 
   const lines = [table.toString()];
   if (rows.length > maxRows) {

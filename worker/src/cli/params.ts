@@ -19,7 +19,10 @@ export function parseParams(pairs: string[] = []): Record<string, unknown> {
   return out;
 }
 
-export function parseJsonObjectOption(value: string | undefined, what: string): Record<string, unknown> | undefined {
+export function parseJsonObjectOption(
+  value: string | undefined,
+  what: string,
+): Record<string, unknown> | undefined {
   if (value === undefined) return undefined;
   const parsed = value.startsWith('@') ? readJsonFile(value.slice(1), what) : parseJson(value, what);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {

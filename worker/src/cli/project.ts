@@ -9,7 +9,12 @@ export interface ProjectFlags {
 }
 
 export function loadConfig(flags: ProjectFlags): ProjectConfig {
-  return loadProjectConfig({ cwd: process.cwd(), profile: flags.profile, env: process.env, readonly: flags.readonly });
+  return loadProjectConfig({
+    cwd: process.cwd(),
+    profile: flags.profile,
+    env: process.env,
+    readonly: flags.readonly,
+  });
 }
 
 export async function openFromFlags(flags: ProjectFlags, options: OpenOptions = {}): Promise<OpenedProject> {

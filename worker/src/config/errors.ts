@@ -19,10 +19,7 @@ export class ConfigError extends Error {
   readonly path?: string;
   readonly hint?: string;
 
-  constructor(
-    message: string,
-    where: SourceLocation & { path?: string; hint?: string },
-  ) {
+  constructor(message: string, where: SourceLocation & { path?: string; hint?: string }) {
     super(message);
     this.name = 'ConfigError';
     this.file = where.file;

@@ -42,7 +42,8 @@ function typeFields<T extends TSchema>(self: T) {
 
 /** A type: `return:`, array `items`, object `properties.*`. `name` is optional here. */
 export const TypeDefinition = Type.Recursive(
-  (This) => Type.Object({ name: Type.Optional(Type.String()), ...typeFields(This) }, { additionalProperties: false }),
+  (This) =>
+    Type.Object({ name: Type.Optional(Type.String()), ...typeFields(This) }, { additionalProperties: false }),
   { $id: 'TypeDefinition' },
 );
 export type TypeDefinition = Static<typeof TypeDefinition>;
@@ -55,7 +56,11 @@ export const Parameter = Type.Object(
 export type Parameter = Static<typeof Parameter>;
 
 export const Source = Type.Object(
-  { code: Type.Optional(Type.String()), file: Type.Optional(Type.String()), language: Type.Optional(literals(LANGUAGES)) },
+  {
+    code: Type.Optional(Type.String()),
+    file: Type.Optional(Type.String()),
+    language: Type.Optional(literals(LANGUAGES)),
+  },
   { additionalProperties: false },
 );
 export type Source = Static<typeof Source>;
@@ -82,7 +87,9 @@ export const TestDefinition = Type.Object(
   {
     name: Type.String(),
     description: Type.Optional(Type.String()),
-    arguments: Type.Array(Type.Object({ key: Type.String(), value: Type.Unknown() }, { additionalProperties: false })),
+    arguments: Type.Array(
+      Type.Object({ key: Type.String(), value: Type.Unknown() }, { additionalProperties: false }),
+    ),
     user_context: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     result: Type.Optional(Type.Unknown()),
     result_contains: Type.Optional(Type.Unknown()),
@@ -124,7 +131,12 @@ const executable = {
 };
 
 export const ToolDefinition = Type.Object(
-  { name: Type.String({ minLength: 1 }), annotations: Type.Optional(ToolAnnotations), ...common, ...executable },
+  {
+    name: Type.String({ minLength: 1 }),
+    annotations: Type.Optional(ToolAnnotations),
+    ...common,
+    ...executable,
+  },
   { additionalProperties: false },
 );
 export type ToolDefinition = Static<typeof ToolDefinition>;

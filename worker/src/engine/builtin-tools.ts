@@ -18,7 +18,9 @@ export interface BuiltinTool {
   call(args: Record<string, unknown>, ctx: RequestContext): Promise<unknown>;
 }
 
-export type SqlToolDescriptions = Partial<Record<SqlToolDefinition['name'], { description?: string | null } | null>>;
+export type SqlToolDescriptions = Partial<
+  Record<SqlToolDefinition['name'], { description?: string | null } | null>
+>;
 
 const ARRAY_RESULT = {
   type: 'object',
@@ -26,7 +28,10 @@ const ARRAY_RESULT = {
   required: ['result'],
 };
 
-const CALLS: Record<SqlToolDefinition['name'], (db: Database, args: Record<string, unknown>, ctx: RequestContext) => Promise<unknown>> = {
+const CALLS: Record<
+  SqlToolDefinition['name'],
+  (db: Database, args: Record<string, unknown>, ctx: RequestContext) => Promise<unknown>
+> = {
   execute_sql_query: (db, args, ctx) => executeSqlQuery(db, requireString(args, 'sql'), ctx),
   list_tables: (db, _args, ctx) => listTables(db, ctx),
   get_table_schema: (db, args, ctx) => getTableSchema(db, requireString(args, 'table_name'), ctx),

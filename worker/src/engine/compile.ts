@@ -149,13 +149,21 @@ function policiesDeclared(definition: ToolDefinition | ResourceDefinition): bool
 
 /** PREPARE the SQL, then require its `$names` to equal the declared parameters (MXCP-SPEC §4.6). */
 async function checkSql(endpoint: LoadedEndpoint, sql: string, parameters: Parameter[], db: Database) {
-  const sourcePath = [endpoint.kind, 'source', endpoint.source?.kind === 'sql' && endpoint.source.file ? 'file' : 'code'];
+  const sourcePath = [
+    endpoint.kind,
+    'source',
+    endpoint.source?.kind === 'sql' && endpoint.source.file ? 'file' : 'code',
+  ];
   let used: string[];
   try {
     used = (await db.validateSql(sql)).parameters;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw located(endpoint, sourcePath, `SQL does not prepare: ${message.replace(/^Failed to execute SQL: /, '')}`);
+    throw located(
+      endpoint,
+      sourcePath,
+      `SQL does not prepare: ${message.replace(/^(Failed to execute SQL|Invalid SQL): /, '')}`,
+    );
   }
   const declared = new Set(parameters.map((p) => p.name));
   const usedSet = new Set(used);
@@ -171,7 +179,12 @@ async function checkSql(endpoint: LoadedEndpoint, sql: string, parameters: Param
   }
 }
 
-function located(endpoint: LoadedEndpoint, path: (string | number)[], message: string, hint?: string): ConfigError {
+function located(
+  endpoint: LoadedEndpoint,
+  path: (string | number)[],
+  message: string,
+  hint?: string,
+): ConfigError {
   const where = endpoint.locate(path);
   return new ConfigError(message, {
     file: endpoint.path,

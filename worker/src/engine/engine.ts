@@ -49,7 +49,11 @@ export class ProjectEngine implements Engine {
   }
 
   get counts(): { tools: number; resources: number; prompts: number } {
-    return { tools: this.toolInfos.length, resources: this.resourceInfos.length, prompts: this.promptInfos.length };
+    return {
+      tools: this.toolInfos.length,
+      resources: this.resourceInfos.length,
+      prompts: this.promptInfos.length,
+    };
   }
 
   listTools(): ToolInfo[] {
@@ -77,7 +81,10 @@ export class ProjectEngine implements Engine {
     const tool = this.tools.get(name);
     if (!tool) throw new EndpointNotFoundError('tool', name);
     const value = await executeSqlEndpoint(tool, args ?? {}, ctx, this.db);
-    return { value, structuredContent: tool.returnType ? structuredContentFor(value, tool.returnType) : undefined };
+    return {
+      value,
+      structuredContent: tool.returnType ? structuredContentFor(value, tool.returnType) : undefined,
+    };
   }
 
   async readResource(uri: string, ctx: RequestContext): Promise<ResourceReadResult> {
@@ -85,12 +92,20 @@ export class ProjectEngine implements Engine {
       const params = resource.matcher.match(uri);
       if (!params) continue;
       const value = await executeSqlEndpoint(resource, params, ctx, this.db);
-      return { uri, mimeType: resource.mimeType, text: typeof value === 'string' ? value : JSON.stringify(value, null, 2) };
+      return {
+        uri,
+        mimeType: resource.mimeType,
+        text: typeof value === 'string' ? value : JSON.stringify(value, null, 2),
+      };
     }
     throw new EndpointNotFoundError('resource', uri);
   }
 
-  async getPrompt(name: string, args: Record<string, unknown>, _ctx: RequestContext): Promise<PromptGetResult> {
+  async getPrompt(
+    name: string,
+    args: Record<string, unknown>,
+    _ctx: RequestContext,
+  ): Promise<PromptGetResult> {
     const prompt = this.prompts.get(name);
     if (!prompt) throw new EndpointNotFoundError('prompt', name);
     const rendered = renderPrompt(prompt, args ?? {});
@@ -136,7 +151,10 @@ export class ProjectEngine implements Engine {
   }
 }
 
-function renderPrompt(prompt: CompiledPromptEndpoint, args: Record<string, unknown>): RenderedPromptMessage[] {
+function renderPrompt(
+  prompt: CompiledPromptEndpoint,
+  args: Record<string, unknown>,
+): RenderedPromptMessage[] {
   try {
     return prompt.template.render(prompt.validator.validate(args));
   } catch (error) {

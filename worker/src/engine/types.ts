@@ -100,6 +100,12 @@ export interface Engine {
    */
   /** Suggested values for an argument (its `enum`, else its `examples`) that start with `value`. */
   complete(ref: CompletionRef, argument: string, value: string): string[];
-  run(kind: EndpointKind, name: string, args: Record<string, unknown>, ctx: RequestContext, options?: RunOptions): Promise<unknown>;
+  run(
+    kind: EndpointKind,
+    name: string,
+    args: Record<string, unknown>,
+    ctx: RequestContext,
+    options?: RunOptions,
+  ): Promise<unknown>;
   close(): Promise<void>;
 }

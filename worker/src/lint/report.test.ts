@@ -4,9 +4,27 @@ import type { LintIssue } from './rules.js';
 
 const ESC = '\u001b[';
 const issues: LintIssue[] = [
-  { severity: 'info', path: 'tools/b.yml', location: 'tool.tags', message: 'Tool has no tags', suggestion: 'Add tags' },
-  { severity: 'warning', path: 'tools/a.yml', location: 'tool.description', message: 'Tool has no description', suggestion: 'Describe it' },
-  { severity: 'error', path: 'tools/a.yml', location: 'tool.parameters[0].description', message: "Parameter 'x' has no description", suggestion: 'Describe x' },
+  {
+    severity: 'info',
+    path: 'tools/b.yml',
+    location: 'tool.tags',
+    message: 'Tool has no tags',
+    suggestion: 'Add tags',
+  },
+  {
+    severity: 'warning',
+    path: 'tools/a.yml',
+    location: 'tool.description',
+    message: 'Tool has no description',
+    suggestion: 'Describe it',
+  },
+  {
+    severity: 'error',
+    path: 'tools/a.yml',
+    location: 'tool.parameters[0].description',
+    message: "Parameter 'x' has no description",
+    suggestion: 'Describe x',
+  },
 ];
 
 describe('renderLintReport', () => {

@@ -14,7 +14,11 @@ const RANK: Record<LintSeverity, number> = { error: 0, warning: 1, info: 2 };
 
 export function renderLintReport(issues: LintIssue[], opts: LintReportOptions): string {
   const c = pc.createColors(opts.color);
-  const paint: Record<LintSeverity, (s: string) => string> = { error: c.red, warning: c.yellow, info: c.blue };
+  const paint: Record<LintSeverity, (s: string) => string> = {
+    error: c.red,
+    warning: c.yellow,
+    info: c.blue,
+  };
   const lines: string[] = [c.bold('🔍 Lint Results')];
   if (opts.endpointCount !== undefined) lines.push(`   Checked ${opts.endpointCount} endpoint file(s)`);
   lines.push('');

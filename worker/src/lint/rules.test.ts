@@ -88,19 +88,38 @@ describe('lintEndpoint', () => {
 
   it('requires tests of resources but not of prompts, and annotations only of tools', () => {
     const resource: ResourceDefinition = { uri: 'users://all', description: 'All users', tags: ['u'] };
-    expect(locations(lintEndpoint({ kind: 'resource', path: 'r', definition: resource }))).toEqual(['warning resource.tests']);
-    const prompt: PromptDefinition = { name: 'p', description: 'A prompt', tags: ['x'], messages: [{ prompt: 'hi' }] };
+    expect(locations(lintEndpoint({ kind: 'resource', path: 'r', definition: resource }))).toEqual([
+      'warning resource.tests',
+    ]);
+    const prompt: PromptDefinition = {
+      name: 'p',
+      description: 'A prompt',
+      tags: ['x'],
+      messages: [{ prompt: 'hi' }],
+    };
     expect(lintEndpoint({ kind: 'prompt', path: 'p', definition: prompt })).toEqual([]);
   });
 
   it('names the endpoint kind in locations', () => {
-    const prompt: PromptDefinition = { name: 'p', messages: [], parameters: [{ name: 'topic', type: 'string' }] };
-    expect(locations(lintEndpoint({ kind: 'prompt', path: 'p', definition: prompt }))).toContain('error prompt.parameters[0].description');
+    const prompt: PromptDefinition = {
+      name: 'p',
+      messages: [],
+      parameters: [{ name: 'topic', type: 'string' }],
+    };
+    expect(locations(lintEndpoint({ kind: 'prompt', path: 'p', definition: prompt }))).toContain(
+      'error prompt.parameters[0].description',
+    );
   });
 });
 
 describe('filterBySeverity', () => {
-  const issue = (severity: LintIssue['severity']): LintIssue => ({ severity, path: 'p', location: 'l', message: 'm', suggestion: 's' });
+  const issue = (severity: LintIssue['severity']): LintIssue => ({
+    severity,
+    path: 'p',
+    location: 'l',
+    message: 'm',
+    suggestion: 's',
+  });
   const issues = [issue('info'), issue('error'), issue('warning')];
 
   it('keeps everything for all and info', () => {

@@ -30,13 +30,28 @@ export function lintEndpoint(endpoint: LintableEndpoint): LintIssue[] {
   const noun = kind.charAt(0).toUpperCase() + kind.slice(1);
 
   if (!definition.description) {
-    add('warning', `${kind}.description`, `${noun} has no description`, `Add a description so LLMs know what this ${kind} does and when to use it`);
+    add(
+      'warning',
+      `${kind}.description`,
+      `${noun} has no description`,
+      `Add a description so LLMs know what this ${kind} does and when to use it`,
+    );
   }
   if (!definition.tags || definition.tags.length === 0) {
-    add('info', `${kind}.tags`, `${noun} has no tags`, 'Add tags to help categorise and discover this endpoint');
+    add(
+      'info',
+      `${kind}.tags`,
+      `${noun} has no tags`,
+      'Add tags to help categorise and discover this endpoint',
+    );
   }
   if (kind === 'tool' && !('annotations' in definition && definition.annotations)) {
-    add('info', 'tool.annotations', 'Tool has no annotations', 'Add annotations such as readOnlyHint, destructiveHint or idempotentHint to describe its behaviour to clients');
+    add(
+      'info',
+      'tool.annotations',
+      'Tool has no annotations',
+      'Add annotations such as readOnlyHint, destructiveHint or idempotentHint to describe its behaviour to clients',
+    );
   }
 
   (definition.parameters ?? []).forEach((param, i) => lintParameter(param, `${kind}.parameters[${i}]`, add));
@@ -44,18 +59,33 @@ export function lintEndpoint(endpoint: LintableEndpoint): LintIssue[] {
   if (definition.return) {
     const location = `${kind}.return`;
     if (!definition.return.description) {
-      add('warning', `${location}.description`, 'Return type has no description', 'Describe what the endpoint returns');
+      add(
+        'warning',
+        `${location}.description`,
+        'Return type has no description',
+        'Describe what the endpoint returns',
+      );
     }
     lintNestedTypes(definition.return, location, add);
   }
 
   // Prompts are exempt: they are templates, and a test of them says little.
   if ((kind === 'tool' || kind === 'resource') && (!definition.tests || definition.tests.length === 0)) {
-    add('warning', `${kind}.tests`, `${noun} has no tests`, `Add tests to check this ${kind} works as expected (run them with 'mxcp test')`);
+    add(
+      'warning',
+      `${kind}.tests`,
+      `${noun} has no tests`,
+      `Add tests to check this ${kind} works as expected (run them with 'mxcp test')`,
+    );
   }
   (definition.tests ?? []).forEach((test, i) => {
     if (!test.description) {
-      add('info', `${kind}.tests[${i}].description`, `Test '${test.name}' has no description`, 'Describe what the test checks');
+      add(
+        'info',
+        `${kind}.tests[${i}].description`,
+        `Test '${test.name}' has no description`,
+        'Describe what the test checks',
+      );
     }
   });
   return issues;
@@ -65,13 +95,28 @@ type AddIssue = (severity: LintSeverity, location: string, message: string, sugg
 
 function lintParameter(param: Parameter, location: string, add: AddIssue): void {
   if (!param.description) {
-    add('error', `${location}.description`, `Parameter '${param.name}' has no description`, 'Add a description explaining what this parameter is for and what values it takes');
+    add(
+      'error',
+      `${location}.description`,
+      `Parameter '${param.name}' has no description`,
+      'Add a description explaining what this parameter is for and what values it takes',
+    );
   }
   if (!param.examples || param.examples.length === 0) {
-    add('info', `${location}.examples`, `Parameter '${param.name}' has no examples`, 'Add examples to show LLMs valid values');
+    add(
+      'info',
+      `${location}.examples`,
+      `Parameter '${param.name}' has no examples`,
+      'Add examples to show LLMs valid values',
+    );
   }
   if (!('default' in param)) {
-    add('info', `${location}.default`, `Parameter '${param.name}' has no default value`, 'Consider a default value if the parameter can be optional');
+    add(
+      'info',
+      `${location}.default`,
+      `Parameter '${param.name}' has no default value`,
+      'Consider a default value if the parameter can be optional',
+    );
   }
   lintNestedTypes(param, location, add);
 }
@@ -81,14 +126,24 @@ function lintNestedTypes(type: TypeDefinition | Parameter, location: string, add
   if (type.items) {
     const itemsLocation = `${location}.items`;
     if (!type.items.description) {
-      add('warning', `${itemsLocation}.description`, 'Array items have no description', 'Describe what each item of the array is');
+      add(
+        'warning',
+        `${itemsLocation}.description`,
+        'Array items have no description',
+        'Describe what each item of the array is',
+      );
     }
     lintNestedTypes(type.items, itemsLocation, add);
   }
   for (const [name, property] of Object.entries(type.properties ?? {})) {
     const propertyLocation = `${location}.properties.${name}`;
     if (!property.description) {
-      add('warning', `${propertyLocation}.description`, `Property '${name}' has no description`, 'Describe what this property holds');
+      add(
+        'warning',
+        `${propertyLocation}.description`,
+        `Property '${name}' has no description`,
+        'Describe what this property holds',
+      );
     }
     lintNestedTypes(property, propertyLocation, add);
   }

@@ -146,7 +146,10 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
   // completion/complete: suggestions from the argument's enum or examples.
   server.setRequestHandler(CompleteRequestSchema, async (request) => {
     const { ref, argument } = request.params;
-    const target = ref.type === 'ref/prompt' ? { type: 'prompt' as const, name: ref.name } : { type: 'resource' as const, uri: ref.uri };
+    const target =
+      ref.type === 'ref/prompt'
+        ? { type: 'prompt' as const, name: ref.name }
+        : { type: 'resource' as const, uri: ref.uri };
     const values = engine().complete(target, argument.name, argument.value);
     return { completion: { values, total: values.length, hasMore: false } };
   });

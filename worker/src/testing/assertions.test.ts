@@ -2,12 +2,19 @@ import { describe, expect, it } from 'vitest';
 import type { TestDefinition } from '../endpoints/schema.js';
 import { canonicalJson, checkAssertions, normalisePromptResult, normaliseResult } from './assertions.js';
 
-const test = (assertions: Partial<TestDefinition>): TestDefinition => ({ name: 't', arguments: [], ...assertions });
+const test = (assertions: Partial<TestDefinition>): TestDefinition => ({
+  name: 't',
+  arguments: [],
+  ...assertions,
+});
 
 describe('result normalisation', () => {
-  it.each([null, undefined, 0, '', [], {}, false])('turns the falsy result %j into an empty list', (value) => {
-    expect(normaliseResult(value)).toEqual([]);
-  });
+  it.each([null, undefined, 0, '', [], {}, false])(
+    'turns the falsy result %j into an empty list',
+    (value) => {
+      expect(normaliseResult(value)).toEqual([]);
+    },
+  );
 
   it('keeps truthy results unchanged', () => {
     expect(normaliseResult(0.5)).toBe(0.5);
@@ -54,7 +61,9 @@ describe('prompt result normalisation', () => {
 
 describe('result (exact match)', () => {
   it('passes when the JSON with sorted keys is equal, whatever the key order', () => {
-    expect(checkAssertions(test({ result: { b: 1, a: { d: 2, c: 3 } } }), { a: { c: 3, d: 2 }, b: 1 })).toBeNull();
+    expect(
+      checkAssertions(test({ result: { b: 1, a: { d: 2, c: 3 } } }), { a: { c: 3, d: 2 }, b: 1 }),
+    ).toBeNull();
   });
 
   it('fails with the expected and actual values', () => {
@@ -74,7 +83,13 @@ describe('result (exact match)', () => {
 
 describe('result_contains', () => {
   it('passes when a dict result has every listed field with an equal value', () => {
-    expect(checkAssertions(test({ result_contains: { name: 'Ann', tags: ['x'] } }), { name: 'Ann', tags: ['x'], id: 1 })).toBeNull();
+    expect(
+      checkAssertions(test({ result_contains: { name: 'Ann', tags: ['x'] } }), {
+        name: 'Ann',
+        tags: ['x'],
+        id: 1,
+      }),
+    ).toBeNull();
   });
 
   it('fails on a missing field', () => {
@@ -90,12 +105,18 @@ describe('result_contains', () => {
   });
 
   it('passes on a list result when one dict item has all listed fields', () => {
-    const rows = [{ id: 1, name: 'Ann' }, { id: 2, name: 'Bob' }];
+    const rows = [
+      { id: 1, name: 'Ann' },
+      { id: 2, name: 'Bob' },
+    ];
     expect(checkAssertions(test({ result_contains: { id: 2, name: 'Bob' } }), rows)).toBeNull();
   });
 
   it('fails on a list result when no single item has all listed fields', () => {
-    const rows = [{ id: 1, name: 'Ann' }, { id: 2, name: 'Bob' }];
+    const rows = [
+      { id: 1, name: 'Ann' },
+      { id: 2, name: 'Bob' },
+    ];
     expect(checkAssertions(test({ result_contains: { id: 1, name: 'Bob' } }), rows)).toBe(
       'No item in result contains the expected fields {"id":1,"name":"Bob"}',
     );
@@ -106,7 +127,9 @@ describe('result_contains', () => {
   });
 
   it('fails when a non-dict value is not an element of a list result', () => {
-    expect(checkAssertions(test({ result_contains: 'c' }), ['a', 'b'])).toBe('Expected value "c" not found in result');
+    expect(checkAssertions(test({ result_contains: 'c' }), ['a', 'b'])).toBe(
+      'Expected value "c" not found in result',
+    );
   });
 
   it('rejects a scalar result', () => {
@@ -128,9 +151,9 @@ describe('result_not_contains', () => {
   });
 
   it('fails naming the first present key', () => {
-    expect(checkAssertions(test({ result_not_contains: ['ssn', 'salary'] }), { name: 'Ann', salary: 1 })).toBe(
-      "Field 'salary' should not be present in result",
-    );
+    expect(
+      checkAssertions(test({ result_not_contains: ['ssn', 'salary'] }), { name: 'Ann', salary: 1 }),
+    ).toBe("Field 'salary' should not be present in result");
   });
 
   it('requires a dict result, and an empty result is a list', () => {
@@ -148,7 +171,9 @@ describe('result_not_contains', () => {
 
 describe('result_contains_item', () => {
   it('passes on an equal item', () => {
-    expect(checkAssertions(test({ result_contains_item: { id: 1, name: 'Ann' } }), [{ name: 'Ann', id: 1 }])).toBeNull();
+    expect(
+      checkAssertions(test({ result_contains_item: { id: 1, name: 'Ann' } }), [{ name: 'Ann', id: 1 }]),
+    ).toBeNull();
   });
 
   it('passes when the expected dict is a subset of an item', () => {
@@ -176,7 +201,9 @@ describe('result_contains_item', () => {
 
 describe('result_contains_all', () => {
   it('passes when every expected item is present, as equal value or dict subset', () => {
-    expect(checkAssertions(test({ result_contains_all: [2, { id: 1 }] }), [{ id: 1, x: 0 }, 2, 3])).toBeNull();
+    expect(
+      checkAssertions(test({ result_contains_all: [2, { id: 1 }] }), [{ id: 1, x: 0 }, 2, 3]),
+    ).toBeNull();
   });
 
   it('fails listing the missing items', () => {
@@ -202,7 +229,9 @@ describe('result_length', () => {
   });
 
   it('requires a list result', () => {
-    expect(checkAssertions(test({ result_length: 1 }), 7)).toBe('result_length assertion requires array result, got int');
+    expect(checkAssertions(test({ result_length: 1 }), 7)).toBe(
+      'result_length assertion requires array result, got int',
+    );
   });
 });
 
@@ -216,14 +245,18 @@ describe('result_contains_text', () => {
   });
 
   it('fails when the text is absent', () => {
-    expect(checkAssertions(test({ result_contains_text: 'Bye' }), 'Hello')).toBe("Expected text 'Bye' not found in result");
+    expect(checkAssertions(test({ result_contains_text: 'Bye' }), 'Hello')).toBe(
+      "Expected text 'Bye' not found in result",
+    );
   });
 });
 
 describe('assertion order', () => {
   it('reports the first failing assertion in MXCP order', () => {
     const t = test({ result_length: 5, result_contains: { missing: 1 }, result_contains_text: 'zzz' });
-    expect(checkAssertions(t, [{ a: 1 }])).toBe('No item in result contains the expected fields {"missing":1}');
+    expect(checkAssertions(t, [{ a: 1 }])).toBe(
+      'No item in result contains the expected fields {"missing":1}',
+    );
   });
 
   it('checks later assertions once earlier ones pass', () => {

@@ -97,7 +97,8 @@ function checkResultContains(expected: unknown, actual: unknown): string | null 
 }
 
 function checkResultNotContains(forbidden: string[], actual: unknown): string | null {
-  if (!isDict(actual)) return `result_not_contains assertion requires dict result, got ${pythonTypeName(actual)}`;
+  if (!isDict(actual))
+    return `result_not_contains assertion requires dict result, got ${pythonTypeName(actual)}`;
   for (const key of forbidden) {
     if (Object.hasOwn(actual, key)) return `Field '${key}' should not be present in result`;
   }
@@ -105,20 +106,23 @@ function checkResultNotContains(forbidden: string[], actual: unknown): string | 
 }
 
 function checkContainsItem(expected: unknown, actual: unknown): string | null {
-  if (!Array.isArray(actual)) return `result_contains_item assertion requires array result, got ${pythonTypeName(actual)}`;
+  if (!Array.isArray(actual))
+    return `result_contains_item assertion requires array result, got ${pythonTypeName(actual)}`;
   if (containsItem(actual, expected)) return null;
   return `Expected item not found in result: ${display(expected)}`;
 }
 
 function checkContainsAll(expected: unknown[], actual: unknown): string | null {
-  if (!Array.isArray(actual)) return `result_contains_all assertion requires array result, got ${pythonTypeName(actual)}`;
+  if (!Array.isArray(actual))
+    return `result_contains_all assertion requires array result, got ${pythonTypeName(actual)}`;
   const missing = expected.filter((item) => !containsItem(actual, item));
   if (missing.length === 0) return null;
   return `Expected items not found in result: ${missing.map(display).join(', ')}`;
 }
 
 function checkLength(expected: number, actual: unknown): string | null {
-  if (!Array.isArray(actual)) return `result_length assertion requires array result, got ${pythonTypeName(actual)}`;
+  if (!Array.isArray(actual))
+    return `result_length assertion requires array result, got ${pythonTypeName(actual)}`;
   if (actual.length === expected) return null;
   return `Array has ${actual.length} items, expected ${expected}`;
 }
@@ -138,7 +142,9 @@ function containsItem(list: unknown[], expected: unknown): boolean {
 
 function isDictSubset(subset: Record<string, unknown>, candidate: unknown): boolean {
   if (!isDict(candidate)) return false;
-  return Object.entries(subset).every(([key, value]) => Object.hasOwn(candidate, key) && deepEqual(candidate[key], value));
+  return Object.entries(subset).every(
+    ([key, value]) => Object.hasOwn(candidate, key) && deepEqual(candidate[key], value),
+  );
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {
@@ -161,7 +167,11 @@ function sortKeys(value: unknown): unknown {
 }
 
 function jsonSafe(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : value;
+  return typeof value === 'bigint'
+    ? Number.isSafeInteger(Number(value))
+      ? Number(value)
+      : value.toString()
+    : value;
 }
 
 function display(value: unknown): string {
@@ -185,7 +195,8 @@ function isDict(value: unknown): value is Record<string, unknown> {
 }
 
 function isFalsy(value: unknown): boolean {
-  if (value === null || value === undefined || value === false || value === 0 || value === 0n || value === '') return true;
+  if (value === null || value === undefined || value === false || value === 0 || value === 0n || value === '')
+    return true;
   if (Array.isArray(value)) return value.length === 0;
   return isDict(value) && Object.keys(value).length === 0;
 }

@@ -13,8 +13,21 @@ const failingSuite: TestSuiteResult = {
   status: 'error',
   tests_run: 2,
   tests: [
-    { name: 'exact', description: null, status: 'failed', error: 'Result does not match expected output.\nExpected: 1\nGot: 2', time: 0.02 },
-    { name: 'explodes', description: null, status: 'error', error: 'Failed to execute SQL: x', error_cause: 'Catalog Error: t', time: 0.5 },
+    {
+      name: 'exact',
+      description: null,
+      status: 'failed',
+      error: 'Result does not match expected output.\nExpected: 1\nGot: 2',
+      time: 0.02,
+    },
+    {
+      name: 'explodes',
+      description: null,
+      status: 'error',
+      error: 'Failed to execute SQL: x',
+      error_cause: 'Catalog Error: t',
+      time: 0.5,
+    },
   ],
 };
 const results: AllTestsResult = {
@@ -23,7 +36,11 @@ const results: AllTestsResult = {
   endpoints: [
     { endpoint: 'tool/ok_tool', path: 'tools/ok.yml', test_results: passingSuite },
     { endpoint: 'tool/bad_tool', path: 'tools/bad.yml', test_results: failingSuite },
-    { endpoint: 'prompt/untested', path: 'prompts/u.yml', test_results: { status: 'ok', tests_run: 0, tests: [], no_tests: true } },
+    {
+      endpoint: 'prompt/untested',
+      path: 'prompts/u.yml',
+      test_results: { status: 'ok', tests_run: 0, tests: [], no_tests: true },
+    },
   ],
 };
 
@@ -43,18 +60,24 @@ describe('renderTestReport', () => {
   });
 
   it('shows failure messages, every line indented', () => {
-    expect(text).toContain('      Failed: Result does not match expected output.\n      Expected: 1\n      Got: 2');
+    expect(text).toContain(
+      '      Failed: Result does not match expected output.\n      Expected: 1\n      Got: 2',
+    );
     expect(text).toContain('      Error: Failed to execute SQL: x');
   });
 
   it('shows the error cause only with debug', () => {
     expect(text).not.toContain('Catalog Error');
-    expect(renderTestReport(results, { color: false, debug: true })).toContain('      Cause: Catalog Error: t');
+    expect(renderTestReport(results, { color: false, debug: true })).toContain(
+      '      Cause: Catalog Error: t',
+    );
   });
 
   it('lists endpoints without tests and ends with counts and total time', () => {
     expect(text).toContain('  • prompt/untested (prompts/u.yml)');
-    expect(text).toContain('❌ 3 test(s) in 2 endpoint(s): 1 passed, 1 failed, 1 error\n⏱️ Total time: 0.53s\n');
+    expect(text).toContain(
+      '❌ 3 test(s) in 2 endpoint(s): 1 passed, 1 failed, 1 error\n⏱️ Total time: 0.53s\n',
+    );
   });
 
   it('uses the given wall-clock time', () => {
@@ -67,7 +90,9 @@ describe('renderTestReport', () => {
   });
 
   it('renders a single endpoint suite the same way', () => {
-    const single = renderTestReport(singleEndpointReport('tool/ok_tool', 'tools/ok.yml', passingSuite), { color: false });
+    const single = renderTestReport(singleEndpointReport('tool/ok_tool', 'tools/ok.yml', passingSuite), {
+      color: false,
+    });
     expect(single).toContain('✓ tool/ok_tool (tools/ok.yml)');
     expect(single).toContain('✅ 1 test(s) in 1 endpoint(s): 1 passed');
   });
@@ -76,14 +101,37 @@ describe('renderTestReport', () => {
 describe('renderProgressLine', () => {
   it('shows progress while an endpoint runs and a verdict when it is done', () => {
     const opts = { color: false };
-    expect(renderProgressLine({ type: 'endpoint-start', endpoint: 'tool/a', path: 'a', total: 2 }, opts)).toBe('⏳ tool/a 0/2');
     expect(
-      renderProgressLine({ type: 'test-done', endpoint: 'tool/a', path: 'a', test: passingSuite.tests[0], done: 1, total: 2 }, opts),
+      renderProgressLine({ type: 'endpoint-start', endpoint: 'tool/a', path: 'a', total: 2 }, opts),
+    ).toBe('⏳ tool/a 0/2');
+    expect(
+      renderProgressLine(
+        { type: 'test-done', endpoint: 'tool/a', path: 'a', test: passingSuite.tests[0], done: 1, total: 2 },
+        opts,
+      ),
     ).toBe('⏳ tool/a 1/2');
-    expect(renderProgressLine({ type: 'endpoint-done', endpoint: 'tool/a', path: 'a', result: failingSuite }, opts)).toBe('✗ tool/a (0/2 passed)');
-    expect(renderProgressLine({ type: 'endpoint-done', endpoint: 'tool/a', path: 'a', result: passingSuite }, opts)).toBe('✓ tool/a (1/1 passed)');
     expect(
-      renderProgressLine({ type: 'endpoint-done', endpoint: 'p/x', path: 'x', result: { status: 'ok', tests_run: 0, tests: [], no_tests: true } }, opts),
+      renderProgressLine(
+        { type: 'endpoint-done', endpoint: 'tool/a', path: 'a', result: failingSuite },
+        opts,
+      ),
+    ).toBe('✗ tool/a (0/2 passed)');
+    expect(
+      renderProgressLine(
+        { type: 'endpoint-done', endpoint: 'tool/a', path: 'a', result: passingSuite },
+        opts,
+      ),
+    ).toBe('✓ tool/a (1/1 passed)');
+    expect(
+      renderProgressLine(
+        {
+          type: 'endpoint-done',
+          endpoint: 'p/x',
+          path: 'x',
+          result: { status: 'ok', tests_run: 0, tests: [], no_tests: true },
+        },
+        opts,
+      ),
     ).toBe('○ p/x (no tests)');
   });
 

@@ -2,7 +2,13 @@
 // progress line shown on a TTY while tests run. Pure: returns strings; the
 // caller decides where they go. With `color: false` there are no ANSI codes.
 import pc from 'picocolors';
-import type { AllTestsResult, EndpointTestResult, TestProgressEvent, TestResult, TestSuiteResult } from './runner.js';
+import type {
+  AllTestsResult,
+  EndpointTestResult,
+  TestProgressEvent,
+  TestResult,
+  TestSuiteResult,
+} from './runner.js';
 
 export interface TestReportOptions {
   color: boolean;
@@ -36,14 +42,20 @@ export function renderTestReport(results: AllTestsResult, opts: TestReportOption
   if (counts.failed > 0) parts.push(c.red(`${counts.failed} failed`));
   if (counts.error > 0) parts.push(c.red(`${counts.error} error${counts.error === 1 ? '' : 's'}`));
   const verdict = results.status === 'ok' ? c.green('✅') : c.red('❌');
-  lines.push(`${verdict} ${results.tests_run} test(s) in ${withTests.length} endpoint(s): ${parts.join(', ')}`);
+  lines.push(
+    `${verdict} ${results.tests_run} test(s) in ${withTests.length} endpoint(s): ${parts.join(', ')}`,
+  );
   lines.push(`⏱️ Total time: ${formatSeconds(opts.totalTime ?? sumTimes(results))}`);
   return lines.join('\n') + '\n';
 }
 
 /** `mxcp test tool x` prints one suite; this shapes it like an all-endpoints run for `renderTestReport`. */
 export function singleEndpointReport(endpoint: string, path: string, suite: TestSuiteResult): AllTestsResult {
-  return { status: suite.status, tests_run: suite.tests_run, endpoints: [{ endpoint, path, test_results: suite }] };
+  return {
+    status: suite.status,
+    tests_run: suite.tests_run,
+    endpoints: [{ endpoint, path, test_results: suite }],
+  };
 }
 
 /**
@@ -69,7 +81,11 @@ export function renderProgressLine(event: TestProgressEvent, opts: { color: bool
   }
 }
 
-function renderEndpoint(endpoint: EndpointTestResult, opts: TestReportOptions, c: ReturnType<typeof pc.createColors>): string[] {
+function renderEndpoint(
+  endpoint: EndpointTestResult,
+  opts: TestReportOptions,
+  c: ReturnType<typeof pc.createColors>,
+): string[] {
   const suite = endpoint.test_results;
   const mark = suite.status === 'ok' ? c.green('✓') : c.red('✗');
   const lines = [`${mark} ${c.bold(endpoint.endpoint)} ${c.dim(`(${endpoint.path})`)}`];
@@ -78,13 +94,18 @@ function renderEndpoint(endpoint: EndpointTestResult, opts: TestReportOptions, c
   return lines;
 }
 
-function renderTest(test: TestResult, opts: TestReportOptions, c: ReturnType<typeof pc.createColors>): string[] {
+function renderTest(
+  test: TestResult,
+  opts: TestReportOptions,
+  c: ReturnType<typeof pc.createColors>,
+): string[] {
   const time = c.dim(`(${formatSeconds(test.time)})`);
   if (test.status === 'passed') return [`  ${c.green('✓')} ${test.name} ${time}`];
   const label = test.status === 'error' ? 'Error' : 'Failed';
   const lines = [`  ${c.red('✗')} ${test.name} ${time}`];
   if (test.error) lines.push(...indent(`${label}: ${test.error}`, 6).map((l) => c.red(l)));
-  if (opts.debug && test.error_cause) lines.push(...indent(`Cause: ${test.error_cause}`, 6).map((l) => c.dim(l)));
+  if (opts.debug && test.error_cause)
+    lines.push(...indent(`Cause: ${test.error_cause}`, 6).map((l) => c.dim(l)));
   return lines;
 }
 

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { EndpointKind, PromptDefinition, ToolDefinition } from '../endpoints/schema.js';
 import type { RequestContext } from '../engine/context.js';
 import { EndpointError, type Engine } from '../engine/types.js';
-import { runAllTests, runEndpointTests, suiteOfSuites, erroredSuite, worstStatus, type TestProgressEvent } from './runner.js';
+import {
+  runAllTests,
+  runEndpointTests,
+  suiteOfSuites,
+  erroredSuite,
+  worstStatus,
+  type TestProgressEvent,
+} from './runner.js';
 
 /**
  * STAND-IN FOR THE ENGINE. The real engine (worker/src/engine) is written in
@@ -11,24 +18,47 @@ import { runAllTests, runEndpointTests, suiteOfSuites, erroredSuite, worstStatus
  * `mxcp test` tests against the real engine live with the CLI.
  */
 class StandInEngine implements Engine {
-  readonly calls: { kind: EndpointKind; name: string; args: Record<string, unknown>; ctx: RequestContext }[] = [];
-  constructor(private readonly handlers: Record<string, (args: Record<string, unknown>, ctx: RequestContext) => unknown>) {}
+  readonly calls: { kind: EndpointKind; name: string; args: Record<string, unknown>; ctx: RequestContext }[] =
+    [];
+  constructor(
+    private readonly handlers: Record<
+      string,
+      (args: Record<string, unknown>, ctx: RequestContext) => unknown
+    >,
+  ) {}
   complete(): string[] {
     return [];
   }
 
-  async run(kind: EndpointKind, name: string, args: Record<string, unknown>, ctx: RequestContext): Promise<unknown> {
+  async run(
+    kind: EndpointKind,
+    name: string,
+    args: Record<string, unknown>,
+    ctx: RequestContext,
+  ): Promise<unknown> {
     this.calls.push({ kind, name, args, ctx });
     const handler = this.handlers[`${kind}/${name}`];
     if (!handler) throw new EndpointError(`Unknown ${kind}: ${name}`);
     return handler(args, ctx);
   }
-  listTools(): never { throw new Error('not used by the test runner'); }
-  listResources(): never { throw new Error('not used by the test runner'); }
-  listPrompts(): never { throw new Error('not used by the test runner'); }
-  callTool(): never { throw new Error('not used by the test runner'); }
-  readResource(): never { throw new Error('not used by the test runner'); }
-  getPrompt(): never { throw new Error('not used by the test runner'); }
+  listTools(): never {
+    throw new Error('not used by the test runner');
+  }
+  listResources(): never {
+    throw new Error('not used by the test runner');
+  }
+  listPrompts(): never {
+    throw new Error('not used by the test runner');
+  }
+  callTool(): never {
+    throw new Error('not used by the test runner');
+  }
+  readResource(): never {
+    throw new Error('not used by the test runner');
+  }
+  getPrompt(): never {
+    throw new Error('not used by the test runner');
+  }
   async close(): Promise<void> {}
 }
 
@@ -49,7 +79,12 @@ describe('runEndpointTests', () => {
       name: 'greet',
       path: 'tools/greet.yml',
       definition: greetTool([
-        { name: 'hello', description: 'greets', arguments: [{ key: 'name', value: 'Ann' }], result: 'Hello, Ann!' },
+        {
+          name: 'hello',
+          description: 'greets',
+          arguments: [{ key: 'name', value: 'Ann' }],
+          result: 'Hello, Ann!',
+        },
       ]),
     });
     expect(engine.calls[0].args).toEqual({ name: 'Ann' });
@@ -66,16 +101,24 @@ describe('runEndpointTests', () => {
       kind: 'tool',
       name: 'greet',
       path: 'tools/greet.yml',
-      definition: greetTool([{ name: 'wrong', arguments: [{ key: 'name', value: 'Ann' }], result_contains_text: 'Bye' }]),
+      definition: greetTool([
+        { name: 'wrong', arguments: [{ key: 'name', value: 'Ann' }], result_contains_text: 'Bye' },
+      ]),
     });
     expect(suite.status).toBe('failed');
-    expect(suite.tests[0]).toMatchObject({ status: 'failed', error: "Expected text 'Bye' not found in result", description: null });
+    expect(suite.tests[0]).toMatchObject({
+      status: 'failed',
+      error: "Expected text 'Bye' not found in result",
+      description: null,
+    });
   });
 
   it('marks an exception as error with its message and cause', async () => {
     const engine = new StandInEngine({
       'tool/boom': () => {
-        throw new EndpointError('Failed to execute SQL: table missing', { cause: new Error('Catalog Error: t') });
+        throw new EndpointError('Failed to execute SQL: table missing', {
+          cause: new Error('Catalog Error: t'),
+        });
       },
     });
     const suite = await runEndpointTests(engine, {
@@ -110,26 +153,47 @@ describe('runEndpointTests', () => {
 
   it('reports an endpoint without tests as ok with no_tests', async () => {
     const engine = greetEngine();
-    const suite = await runEndpointTests(engine, { kind: 'tool', name: 'greet', path: 'tools/greet.yml', definition: greetTool(undefined) });
+    const suite = await runEndpointTests(engine, {
+      kind: 'tool',
+      name: 'greet',
+      path: 'tools/greet.yml',
+      definition: greetTool(undefined),
+    });
     expect(suite).toEqual({ status: 'ok', tests_run: 0, no_tests: true, tests: [] });
     expect(engine.calls).toHaveLength(0);
   });
 
   it("builds a 'test' user from the test's user_context and passes request headers lower-cased", async () => {
-    const engine = new StandInEngine({ 'tool/whoami': (_args, ctx) => ({ user: ctx.user?.username ?? null }) });
+    const engine = new StandInEngine({
+      'tool/whoami': (_args, ctx) => ({ user: ctx.user?.username ?? null }),
+    });
     const definition: ToolDefinition = {
       name: 'whoami',
       tests: [
-        { name: 'as admin', arguments: [], user_context: { username: 'alice', role: 'admin' }, result: { user: 'alice' } },
+        {
+          name: 'as admin',
+          arguments: [],
+          user_context: { username: 'alice', role: 'admin' },
+          result: { user: 'alice' },
+        },
         { name: 'anonymous', arguments: [], result: { user: null } },
       ],
     };
-    const suite = await runEndpointTests(engine, { kind: 'tool', name: 'whoami', path: 'p', definition }, { requestHeaders: { 'X-Tenant': 'acme' } });
+    const suite = await runEndpointTests(
+      engine,
+      { kind: 'tool', name: 'whoami', path: 'p', definition },
+      { requestHeaders: { 'X-Tenant': 'acme' } },
+    );
     expect(suite.status).toBe('ok');
     const [first, second] = engine.calls;
     expect(first.ctx.caller).toBe('test');
     expect(first.ctx.headers).toEqual({ 'x-tenant': 'acme' });
-    expect(first.ctx.user).toMatchObject({ provider: 'test', username: 'alice', user_id: 'test_user', raw_profile: { username: 'alice', role: 'admin' } });
+    expect(first.ctx.user).toMatchObject({
+      provider: 'test',
+      username: 'alice',
+      user_id: 'test_user',
+      raw_profile: { username: 'alice', role: 'admin' },
+    });
     expect(second.ctx.user).toBeNull();
   });
 
@@ -142,7 +206,11 @@ describe('runEndpointTests', () => {
         { name: 'no user', arguments: [], result: 'bob' },
       ],
     };
-    const suite = await runEndpointTests(engine, { kind: 'tool', name: 'whoami', path: 'p', definition }, { userContext: { username: 'bob' } });
+    const suite = await runEndpointTests(
+      engine,
+      { kind: 'tool', name: 'whoami', path: 'p', definition },
+      { userContext: { username: 'bob' } },
+    );
     expect(suite.tests.map((t) => t.status)).toEqual(['passed', 'passed']);
     expect(engine.calls.every((c) => c.ctx.user?.provider === 'test')).toBe(true);
   });
@@ -157,9 +225,20 @@ describe('runEndpointTests', () => {
     const definition: PromptDefinition = {
       name: 'summary',
       messages: [],
-      tests: [{ name: 'topic', arguments: [{ key: 'topic', value: 'quakes' }], result_contains: { topic: 'quakes' } }],
+      tests: [
+        {
+          name: 'topic',
+          arguments: [{ key: 'topic', value: 'quakes' }],
+          result_contains: { topic: 'quakes' },
+        },
+      ],
     };
-    const suite = await runEndpointTests(engine, { kind: 'prompt', name: 'summary', path: 'prompts/s.yml', definition });
+    const suite = await runEndpointTests(engine, {
+      kind: 'prompt',
+      name: 'summary',
+      path: 'prompts/s.yml',
+      definition,
+    });
     expect(suite.tests[0].status).toBe('passed');
   });
 
@@ -169,7 +248,10 @@ describe('runEndpointTests', () => {
       kind: 'resource',
       name: 'users://{id}',
       path: 'resources/u.yml',
-      definition: { uri: 'users://{id}', tests: [{ name: 'one', arguments: [{ key: 'id', value: 7 }], result_length: 1 }] },
+      definition: {
+        uri: 'users://{id}',
+        tests: [{ name: 'one', arguments: [{ key: 'id', value: 7 }], result_length: 1 }],
+      },
     });
     expect(suite.status).toBe('ok');
   });
@@ -202,8 +284,18 @@ describe('runAllTests', () => {
   it('labels endpoints, sums tests_run and takes the worst status', async () => {
     const engine = greetEngine();
     const all = await runAllTests(engine, [
-      { kind: 'tool', name: 'greet', path: 'tools/a.yml', definition: greetTool([{ name: 'ok', arguments: [{ key: 'name', value: 'A' }] }]) },
-      { kind: 'tool', name: 'greet', path: 'tools/b.yml', definition: greetTool([{ name: 'bad', arguments: [{ key: 'name', value: 'A' }], result_length: 3 }]) },
+      {
+        kind: 'tool',
+        name: 'greet',
+        path: 'tools/a.yml',
+        definition: greetTool([{ name: 'ok', arguments: [{ key: 'name', value: 'A' }] }]),
+      },
+      {
+        kind: 'tool',
+        name: 'greet',
+        path: 'tools/b.yml',
+        definition: greetTool([{ name: 'bad', arguments: [{ key: 'name', value: 'A' }], result_length: 3 }]),
+      },
       { kind: 'prompt', name: 'p', path: 'prompts/p.yml', definition: { name: 'p', messages: [] } },
     ]);
     expect(all.status).toBe('failed');
@@ -219,7 +311,9 @@ describe('runAllTests', () => {
   });
 
   it('is ok when every endpoint has no tests', async () => {
-    const all = await runAllTests(greetEngine(), [{ kind: 'tool', name: 'greet', path: 'a', definition: greetTool([]) }]);
+    const all = await runAllTests(greetEngine(), [
+      { kind: 'tool', name: 'greet', path: 'a', definition: greetTool([]) },
+    ]);
     expect(all).toMatchObject({ status: 'ok', tests_run: 0 });
     expect(all.endpoints[0].test_results.no_tests).toBe(true);
   });
@@ -239,6 +333,11 @@ describe('suite status precedence', () => {
       { endpoint: 'tool/b', path: 'b', test_results: erroredSuite('Failed to load endpoint') },
     ]);
     expect(all.status).toBe('error');
-    expect(all.endpoints[1].test_results).toEqual({ status: 'error', tests_run: 0, tests: [], message: 'Failed to load endpoint' });
+    expect(all.endpoints[1].test_results).toEqual({
+      status: 'error',
+      tests_run: 0,
+      tests: [],
+      message: 'Failed to load endpoint',
+    });
   });
 });

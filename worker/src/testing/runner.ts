@@ -93,7 +93,11 @@ export async function runEndpointTests(
         total: tests.length,
       });
     }
-    suite = { status: worstStatus(results.map((r) => testToSuiteStatus(r.status))), tests_run: results.length, tests: results };
+    suite = {
+      status: worstStatus(results.map((r) => testToSuiteStatus(r.status))),
+      tests_run: results.length,
+      tests: results,
+    };
   }
   opts.onProgress?.({ type: 'endpoint-done', endpoint: label, path: endpoint.path, result: suite });
   return suite;
@@ -151,7 +155,9 @@ async function runOneTest(
     const result = endpoint.kind === 'prompt' ? normalisePromptResult(raw) : raw;
     const failure = checkAssertions(test, result);
     const time = elapsed();
-    return failure === null ? { ...base, status: 'passed', time } : { ...base, status: 'failed', error: failure, time };
+    return failure === null
+      ? { ...base, status: 'passed', time }
+      : { ...base, status: 'failed', error: failure, time };
   } catch (err) {
     const time = elapsed();
     const cause = err instanceof Error ? err.cause : undefined;

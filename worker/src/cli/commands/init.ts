@@ -13,7 +13,18 @@ interface InitFlags {
   debug?: boolean;
 }
 
-const FOLDERS = ['tools', 'resources', 'prompts', 'evals', 'python', 'plugins', 'sql', 'drift', 'audit', 'data'];
+const FOLDERS = [
+  'tools',
+  'resources',
+  'prompts',
+  'evals',
+  'python',
+  'plugins',
+  'sql',
+  'drift',
+  'audit',
+  'data',
+];
 
 export function registerInit(program: Command): void {
   program
@@ -46,14 +57,18 @@ async function init(folder: string, flags: InitFlags): Promise<void> {
   await db.close();
 
   const c = colors(useColor(process.stdout));
-  const snippet = { mcpServers: { [project]: { command: 'mxcp', args: ['serve', '--transport', 'stdio'], cwd: target } } };
+  const snippet = {
+    mcpServers: { [project]: { command: 'mxcp', args: ['serve', '--transport', 'stdio'], cwd: target } },
+  };
   process.stdout.write(
     [
       c.green(`✅ Created MXCP project '${project}' in ${target}`),
       '',
       'Next steps:',
       `  cd ${folder}`,
-      flags.bootstrap ? '  mxcp run tool hello_world --param name=World' : '  add tools under tools/ (see mxcp init --bootstrap)',
+      flags.bootstrap
+        ? '  mxcp run tool hello_world --param name=World'
+        : '  add tools under tools/ (see mxcp init --bootstrap)',
       '  mxcp serve',
       '',
       'Claude Desktop configuration (mcpServers):',

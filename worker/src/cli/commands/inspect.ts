@@ -34,7 +34,9 @@ export function registerList(program: Command): void {
           })),
           ...discovery.endpoints.map((e) => ({ path: e.path, kind: e.kind, name: e.name, error: null })),
         ];
-        process.stdout.write(jsonOk({ status: discovery.failures.length ? 'error' : 'ok', endpoints }) + '\n');
+        process.stdout.write(
+          jsonOk({ status: discovery.failures.length ? 'error' : 'ok', endpoints }) + '\n',
+        );
         return;
       }
       const c = colors(useColor(process.stdout));
@@ -67,7 +69,8 @@ export function registerValidate(program: Command): void {
       let ok = opened.loaded;
       let failed = opened.failures;
       if (endpoint !== undefined) {
-        const matches = (path: string, name?: string) => sameFile(opened.config.repoRoot, path, endpoint) || name === endpoint;
+        const matches = (path: string, name?: string) =>
+          sameFile(opened.config.repoRoot, path, endpoint) || name === endpoint;
         ok = ok.filter((e) => matches(e.path, e.name));
         failed = failed.filter((f) => matches(f.path, f.name));
         if (ok.length === 0 && failed.length === 0) throw new Error(`Endpoint '${endpoint}' not found`);

@@ -26,7 +26,8 @@ export function registerLint(program: Command): void {
     .option('--severity <level>', 'all | warning (errors+warnings) | info (everything)', 'all')
     .action((flags: LintFlags) => {
       const level = (flags.severity ?? 'all') as SeverityFilter;
-      if (!LEVELS.includes(level)) throw new Error(`Invalid --severity '${flags.severity}': expected all, warning or info`);
+      if (!LEVELS.includes(level))
+        throw new Error(`Invalid --severity '${flags.severity}': expected all, warning or info`);
       const discovery = discoverEndpoints(loadConfig(flags));
       const issues = filterBySeverity(discovery.endpoints.flatMap(lintEndpoint), level);
       if (flags.jsonOutput) {
@@ -34,7 +35,10 @@ export function registerLint(program: Command): void {
         return;
       }
       process.stdout.write(
-        renderLintReport(issues, { color: useColor(process.stdout), endpointCount: discovery.endpoints.length }),
+        renderLintReport(issues, {
+          color: useColor(process.stdout),
+          endpointCount: discovery.endpoints.length,
+        }),
       );
     });
 }

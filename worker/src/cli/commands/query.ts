@@ -54,7 +54,9 @@ async function query(sql: string, flags: QueryFlags): Promise<void> {
     }
     const color = useColor(process.stdout);
     const preview = sql.trim().split('\n');
-    process.stdout.write(colors(color).dim(preview.slice(0, 5).join('\n') + (preview.length > 5 ? '\n...' : '')) + '\n');
+    process.stdout.write(
+      colors(color).dim(preview.slice(0, 5).join('\n') + (preview.length > 5 ? '\n...' : '')) + '\n',
+    );
     if (Object.keys(params).length > 0) process.stdout.write(`Parameters: ${JSON.stringify(params)}\n`);
     process.stdout.write(renderTable(rows, { color }) + '\n');
   } finally {

@@ -1,7 +1,12 @@
 // `mxcp run tool|resource|prompt NAME`: one endpoint through the same pipeline
 // as the server (validation, SQL, reshaping, output validation), no audit.
 import type { Command } from 'commander';
-import { userContextFromJson, anonymousContext, type RequestContext, lowerCaseKeys } from '../../engine/context.js';
+import {
+  userContextFromJson,
+  anonymousContext,
+  type RequestContext,
+  lowerCaseKeys,
+} from '../../engine/context.js';
 import type { EndpointKind } from '../../endpoints/schema.js';
 import { jsonOk, renderValue, useColor, colors } from '../output.js';
 import { collectParam, parseJsonObjectOption, parseParams } from '../params.js';
@@ -26,7 +31,12 @@ export function registerRun(program: Command): void {
     .description('Run one endpoint: mxcp run tool|resource|prompt NAME [--param k=v]')
     .argument('<type>', 'tool, resource or prompt')
     .argument('<name>', 'tool or prompt name, or resource URI template')
-    .option('-p, --param <name=value>', 'parameter (repeatable); name=@file.json reads JSON', collectParam, [])
+    .option(
+      '-p, --param <name=value>',
+      'parameter (repeatable); name=@file.json reads JSON',
+      collectParam,
+      [],
+    )
     .option('-u, --user-context <json>', 'user context as JSON or @file.json')
     .option('--request-headers <json>', 'request headers as JSON or @file.json')
     .option('--profile <name>', 'profile to use')

@@ -41,15 +41,22 @@ export function registerTest(program: Command): void {
       if (type !== undefined && !['tool', 'resource', 'prompt'].includes(type)) {
         throw new Error(`Invalid endpoint type '${type}': expected tool, resource or prompt`);
       }
-      if (type !== undefined && name === undefined) throw new Error(`Give the ${type} name: mxcp test ${type} NAME`);
+      if (type !== undefined && name === undefined)
+        throw new Error(`Give the ${type} name: mxcp test ${type} NAME`);
       await test(type as EndpointKind | undefined, name, flags);
     });
 }
 
-async function test(kind: EndpointKind | undefined, name: string | undefined, flags: TestFlags): Promise<void> {
+async function test(
+  kind: EndpointKind | undefined,
+  name: string | undefined,
+  flags: TestFlags,
+): Promise<void> {
   const userContext = parseJsonObjectOption(flags.userContext, '--user-context');
   const headers = parseJsonObjectOption(flags.requestHeaders, '--request-headers');
-  const requestHeaders = headers ? Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])) : undefined;
+  const requestHeaders = headers
+    ? Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]))
+    : undefined;
   const started = performance.now();
   const opened = await openFromFlags(flags);
   try {
@@ -78,14 +85,22 @@ async function test(kind: EndpointKind | undefined, name: string | undefined, fl
             }
           : undefined,
       });
-      results.push({ endpoint: endpointLabel(endpoint.kind, endpoint.name), path: endpoint.path, test_results: suite });
+      results.push({
+        endpoint: endpointLabel(endpoint.kind, endpoint.name),
+        path: endpoint.path,
+        test_results: suite,
+      });
     }
     const all = suiteOfSuites(results);
     if (flags.jsonOutput) {
-      process.stdout.write(jsonOk(kind !== undefined && results.length === 1 ? results[0].test_results : all) + '\n');
+      process.stdout.write(
+        jsonOk(kind !== undefined && results.length === 1 ? results[0].test_results : all) + '\n',
+      );
     } else {
       const totalTime = (performance.now() - started) / 1000;
-      process.stdout.write(renderTestReport(all, { color: useColor(process.stdout), debug: flags.debug, totalTime }));
+      process.stdout.write(
+        renderTestReport(all, { color: useColor(process.stdout), debug: flags.debug, totalTime }),
+      );
     }
     if (all.status !== 'ok') process.exitCode = 1;
   } finally {
