@@ -38,8 +38,8 @@ tool:
              get_request_header('X-Tenant') AS tenant
 `;
 
-function textOf(result: { content: unknown }): string {
-  return (result.content as { text: string }[])[0].text;
+function textOf(result: unknown): string {
+  return (result as { content: { text: string }[] }).content[0].text;
 }
 
 describe('transports and built-in SQL tools', () => {

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ProjectConfig } from '../config/index.js';
-import { Database } from '../db/index.js';
+import { Database, type DbLogger } from '../db/index.js';
 import { discoverEndpoints, type EndpointFailure, type LoadedEndpoint } from '../endpoints/index.js';
 import { builtinSqlTools } from './builtin-tools.js';
 import { compileEndpoints } from './compile.js';
@@ -16,6 +16,7 @@ export * from './context.js';
 export interface OpenOptions {
   /** `--sql-tools true|false`; undefined means the site's `sql_tools.enabled`. */
   sqlTools?: boolean;
+  logger?: DbLogger;
 }
 
 export interface OpenedProject {
@@ -39,6 +40,7 @@ export async function openProject(config: ProjectConfig, options: OpenOptions = 
     readonly: duckdb.readonly,
     extensions: config.site.extensions ?? [],
     secrets: config.userProfile.secrets ?? [],
+    logger: options.logger,
   });
   try {
     const compiled = await compileEndpoints(discovery.endpoints, db);

@@ -16,6 +16,7 @@ import { failureMessage } from './inspect.js';
 import { loadConfig } from '../project.js';
 import { parseBooleanFlag } from '../flags.js';
 import { useColor } from '../output.js';
+import { createLogger } from '../logger.js';
 
 interface ServeFlags {
   profile?: string;
@@ -62,7 +63,8 @@ async function serve(flags: ServeFlags): Promise<void> {
   const host = flags.host ?? http.host ?? 'localhost';
   const port = flags.port !== undefined ? parsePort(flags.port) : (http.port ?? 8000);
   const stateless = Boolean(flags.stateless ?? http.stateless ?? false);
-  const opened = await openProject(config, { sqlTools: parseBooleanFlag(flags.sqlTools, '--sql-tools') });
+  const logger = createLogger({ debug: flags.debug, quiet: transport === 'stdio' });
+  const opened = await openProject(config, { sqlTools: parseBooleanFlag(flags.sqlTools, '--sql-tools'), logger });
 
   if (opened.failures.length > 0 && !flags.ignoreErrors) {
     await opened.engine.close();
@@ -88,6 +90,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     stateless,
     transports: { streamableHttp: transport === 'streamable-http', sse: transport === 'sse' },
     ready: () => true,
+    logger,
   });
   process.stdout.write(
     formatServeBanner(
