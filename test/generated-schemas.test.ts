@@ -3,7 +3,9 @@
 // checks that they work as standalone schemas on real project files.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
+import Ajv2020Module from 'ajv/dist/2020.js';
+
+const Ajv2020 = Ajv2020Module.default;
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { jsonSchemaDocuments, renderJsonSchema } from '../worker/src/config/json-schemas.js';

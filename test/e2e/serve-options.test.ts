@@ -115,6 +115,39 @@ describe('transports and built-in SQL tools', () => {
     }
   });
 
+  it('--json-response answers POSTs with one JSON body instead of an SSE stream', async () => {
+    const server = await startServe(project.dir, ['--json-response']);
+    try {
+      const init = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-06-18',
+            capabilities: {},
+            clientInfo: { name: 'raw', version: '1' },
+          },
+        }),
+      });
+      expect(init.headers.get('content-type')).toMatch(/^application\/json/);
+      expect((await init.json()).result.serverInfo.name).toBe('MXCP Server');
+
+      const client = new Client({ name: 'json-response', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(server.url)) as Transport);
+      try {
+        const r = await client.callTool({ name: 'whoami', arguments: {} });
+        expect(r.isError).toBeFalsy();
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('--sql-tools true adds execute_sql_query, list_tables and get_table_schema', async () => {
     const server = await startServe(project.dir, ['--sql-tools', 'true']);
     const client = new Client({ name: 'sql-tools', version: '1.0.0' });

@@ -26,6 +26,8 @@ export interface HttpServerOptions {
   /** 0 picks a free port; the handle reports the one bound. */
   port: number;
   stateless: boolean;
+  /** One JSON body per POST instead of SSE (see streamable.ts). */
+  jsonResponse?: boolean;
   /** Hostnames (no port; IPv6 in brackets) MCP requests may name. Defaults to loopback names on a loopback bind, else no check. */
   allowedHosts?: string[];
   logger?: ServerLogger;
@@ -111,7 +113,13 @@ export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions
 
   const mounted: MountedTransport[] = [];
   if (opts.transports?.streamableHttp !== false) {
-    mounted.push(mountStreamableHttp(mcp, MCP_PATH, newServer, { stateless: opts.stateless, logger }));
+    mounted.push(
+      mountStreamableHttp(mcp, MCP_PATH, newServer, {
+        stateless: opts.stateless,
+        jsonResponse: opts.jsonResponse,
+        logger,
+      }),
+    );
   }
   if (opts.transports?.sse !== false) mounted.push(mountLegacySse(mcp, newServer, logger));
   mcp.use(jsonRpcBodyErrors);

@@ -16,6 +16,11 @@ export interface MountedTransport {
 
 export interface StreamableOptions {
   stateless: boolean;
+  /**
+   * Answer each POST with one JSON body instead of an SSE stream (both are valid MCP;
+   * MXCP sends SSE). Faster, but nothing can be streamed while a call runs.
+   */
+  jsonResponse?: boolean;
   logger?: ServerLogger;
 }
 
@@ -31,16 +36,17 @@ export function mountStreamableHttp(
   opts: StreamableOptions,
 ): MountedTransport {
   return opts.stateless
-    ? mountStateless(router, path, newServer, opts.logger)
-    : mountStateful(router, path, newServer, opts.logger);
+    ? mountStateless(router, path, newServer, opts)
+    : mountStateful(router, path, newServer, opts);
 }
 
 function mountStateful(
   router: Router,
   path: string,
   newServer: () => Server,
-  logger?: ServerLogger,
+  opts: StreamableOptions,
 ): MountedTransport {
+  const logger = opts.logger;
   const sessions = new Map<string, Session>();
 
   const existing = (req: Request, res: Response): Session | undefined => {
@@ -64,6 +70,7 @@ function mountStateful(
       const server = newServer();
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: randomUUID,
+        enableJsonResponse: opts.jsonResponse ?? false,
         onsessioninitialized: (id) => {
           sessions.set(id, { server, transport });
           logger?.debug('MCP session opened', { sessionId: id });
@@ -109,12 +116,16 @@ function mountStateless(
   router: Router,
   path: string,
   newServer: () => Server,
-  logger?: ServerLogger,
+  opts: StreamableOptions,
 ): MountedTransport {
+  const logger = opts.logger;
   const open = new Set<Server>();
   router.post(path, async (req, res) => {
     const server = newServer();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: opts.jsonResponse ?? false,
+    });
     open.add(server);
     res.on('close', () => {
       open.delete(server);

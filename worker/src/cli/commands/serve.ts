@@ -25,6 +25,7 @@ interface ServeFlags {
   port?: string;
   readonly?: boolean;
   stateless?: boolean;
+  jsonResponse?: boolean;
   sqlTools?: string;
   ignoreErrors?: boolean;
   debug?: boolean;
@@ -44,6 +45,7 @@ export function registerServe(program: Command): void {
     .option('--port <port>', 'port to bind (HTTP transports)')
     .option('--readonly', 'open the database read-only')
     .option('--stateless', 'stateless streamable HTTP (no MCP sessions)')
+    .option('--json-response', 'answer streamable HTTP POSTs with JSON instead of SSE streams (faster)')
     .option('--sql-tools <bool>', 'enable the built-in SQL tools (true|false)')
     .option('--ignore-errors', 'start even when some endpoints failed to load')
     .option('--debug', 'debug logging')
@@ -64,7 +66,10 @@ async function serve(flags: ServeFlags): Promise<void> {
   const port = flags.port !== undefined ? parsePort(flags.port) : (http.port ?? 8000);
   const stateless = Boolean(flags.stateless ?? http.stateless ?? false);
   const logger = createLogger({ debug: flags.debug, quiet: transport === 'stdio' });
-  const opened = await openProject(config, { sqlTools: parseBooleanFlag(flags.sqlTools, '--sql-tools'), logger });
+  const opened = await openProject(config, {
+    sqlTools: parseBooleanFlag(flags.sqlTools, '--sql-tools'),
+    logger,
+  });
 
   if (opened.failures.length > 0 && !flags.ignoreErrors) {
     await opened.engine.close();
@@ -88,6 +93,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     host,
     port,
     stateless,
+    jsonResponse: Boolean(flags.jsonResponse),
     transports: { streamableHttp: transport === 'streamable-http', sse: transport === 'sse' },
     ready: () => true,
     logger,
