@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The `mxcp` command line: one subcommand per file under commands/. Errors a
 // user can fix print as "Error: …" (or the JSON envelope) and exit with 1.
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, ConfigErrors } from '../config/errors.js';
 import { registerInit } from './commands/init.js';
@@ -11,16 +10,13 @@ import { registerQuery } from './commands/query.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerTest } from './commands/test.js';
+import { packageVersion } from '../server/index.js';
 import { errorLine, jsonError, useColor } from './output.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
 
 export function buildProgram(): Command {
   const program = new Command('mxcp')
     .description('MXCP: serve SQL-defined tools, resources and prompts over MCP')
-    .version(pkg.version)
+    .version(packageVersion())
     .showHelpAfterError();
   registerInit(program);
   registerServe(program);
