@@ -12,7 +12,9 @@ setup: node_modules/.setup-done
 
 node_modules/.setup-done: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is required (any Node >= 18 with npm >= 10); Node 24 itself is installed by npm"; exit 1; }
-	npm ci --no-audit --no-fund
+	# `npm install`, not `npm ci`: the registries here lack some platforms' optional DuckDB
+	# bindings, so the lock file cannot list them and `npm ci` would refuse it.
+	npm install --no-audit --no-fund
 	@node --version | grep -q '^v24\.' || { echo "expected the pinned Node 24 in node_modules/.bin"; exit 1; }
 	@touch $@
 
