@@ -133,7 +133,8 @@ describe('transports and built-in SQL tools', () => {
         }),
       });
       expect(init.headers.get('content-type')).toMatch(/^application\/json/);
-      expect((await init.json()).result.serverInfo.name).toBe('MXCP Server');
+      const body = (await init.json()) as { result: { serverInfo: { name: string } } };
+      expect(body.result.serverInfo.name).toBe('MXCP Server');
 
       const client = new Client({ name: 'json-response', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(server.url)) as Transport);

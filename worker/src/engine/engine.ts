@@ -131,7 +131,8 @@ export class ProjectEngine implements Engine {
   ): Promise<unknown> {
     if (kind === 'tool') {
       const builtin = this.builtins.get(name);
-      if (builtin) return builtin.call(args, ctx);
+      if (builtin)
+        return builtin.call(args, ctx).catch((error: unknown) => Promise.reject(asEndpointError(error)));
       const tool = this.tools.get(name);
       if (!tool) throw new EndpointNotFoundError('tool', name);
       return executeSqlEndpoint(tool, args, ctx, this.db, options);

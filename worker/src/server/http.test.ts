@@ -1,5 +1,6 @@
 // The HTTP server through the real SDK client, over streamable HTTP (stateful and
-// stateless) and legacy SSE, on a stand-in engine (test-engine.fixture.ts).
+// stateless) and legacy SSE, serving the real engine on the fixture project in
+// testdata/project (real DuckDB, endpoints with inline SQL).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -10,7 +11,15 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { startHttpServer, type HttpServerHandle } from './http.js';
 import { packageVersion } from './mcp.js';
-import { createTestEngine, TEST_ROWS } from './test-engine.fixture.js';
+import { openFixture, watchEngine, type OpenFixture, type WatchedEngine } from './testdata/open-fixture.js';
+
+/** What list_people and users://{id} read (testdata/project). */
+const PEOPLE = [
+  { id: 1, name: 'Ada' },
+  { id: 2, name: 'Grace' },
+];
+/** Rows for the `sleep` tool: enough hashing to keep a call busy for a good fraction of a second. */
+const SLOW_ROWS = 20_000_000;
 
 const INIT = {
   jsonrpc: '2.0',
@@ -19,6 +28,16 @@ const INIT = {
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 };
 const POST_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+// One copy of the project and one engine for the whole file; servers come and go around it.
+let fixture: OpenFixture;
+beforeAll(async () => {
+  fixture = await openFixture();
+});
+afterAll(async () => {
+  await fixture?.cleanup();
+});
+const engine = () => fixture.engine;
 
 const clients: Client[] = [];
 async function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
@@ -40,8 +59,10 @@ function textOf(result: unknown): string {
 
 describe('stateful streamable HTTP', () => {
   let server: HttpServerHandle;
+  let watched: WatchedEngine;
   beforeAll(async () => {
-    server = await startHttpServer(createTestEngine(), { host: '127.0.0.1', port: 0, stateless: false });
+    watched = watchEngine(engine());
+    server = await startHttpServer(watched, { host: '127.0.0.1', port: 0, stateless: false });
   });
   afterAll(async () => {
     await server.close();
@@ -63,7 +84,7 @@ describe('stateful streamable HTTP', () => {
   it('lists tools with schemas, output schema, title and annotations passed through', async () => {
     const client = await connect(server.mcpUrl);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(['greet', 'list_people', 'stats', 'fail', 'sleep', 'whoami']);
+    expect(tools.map((t) => t.name)).toEqual(['fail', 'greet', 'list_people', 'sleep', 'stats', 'whoami']);
     const greet = tools.find((t) => t.name === 'greet')!;
     expect(greet).toMatchObject({
       title: 'Greeter',
@@ -71,33 +92,46 @@ describe('stateful streamable HTTP', () => {
       inputSchema: { type: 'object', required: ['name'] },
       annotations: { title: 'Greeter', readOnlyHint: true },
     });
-    expect(greet.outputSchema).toBeUndefined();
+    // A scalar return is wrapped as {result: …}; no declared return means no output schema.
+    expect(greet.outputSchema).toMatchObject({ type: 'object', required: ['result'] });
+    expect(tools.find((t) => t.name === 'whoami')!.outputSchema).toBeUndefined();
     expect(tools.find((t) => t.name === 'list_people')!.outputSchema).toMatchObject({
-      properties: { result: { type: 'array' } },
+      properties: { result: { type: ['array', 'null'] } },
     });
   });
 
-  it('answers a string result with its raw text', async () => {
+  it('answers a string result with its raw text, not a JSON-quoted string', async () => {
     const client = await connect(server.mcpUrl);
     const result = await client.callTool({ name: 'greet', arguments: { name: 'Ada' } });
     expect(result.isError).toBeFalsy();
     expect(textOf(result)).toBe('Hello, Ada!');
-    expect(result.structuredContent).toBeUndefined();
+    expect(result.structuredContent).toEqual({ result: 'Hello, Ada!' });
   });
 
   it('answers rows with ONE JSON text block for the whole value, plus structuredContent', async () => {
     const client = await connect(server.mcpUrl);
     await client.listTools(); // lets the client validate structuredContent against outputSchema
     const result = await client.callTool({ name: 'list_people', arguments: {} });
-    expect(textOf(result)).toBe(JSON.stringify(TEST_ROWS, null, 2));
-    expect(result.structuredContent).toEqual({ result: TEST_ROWS });
+    expect(textOf(result)).toBe(JSON.stringify(PEOPLE, null, 2));
+    expect(result.structuredContent).toEqual({ result: PEOPLE });
   });
 
-  it('serialises an object result (even with a BigInt) as indented JSON', async () => {
+  it('serialises an object result (with an integer beyond 2^53 kept exact) as indented JSON', async () => {
     const client = await connect(server.mcpUrl);
+    await client.listTools();
     const result = await client.callTool({ name: 'stats', arguments: {} });
     expect(JSON.parse(textOf(result))).toEqual({ count: 2, big: '9007199254740993' });
     expect(textOf(result)).toContain('\n  "count": 2');
+    expect(result.structuredContent).toEqual({ count: 2, big: '9007199254740993' });
+  });
+
+  it('answers a tool without a declared return with its rows as JSON and no structuredContent', async () => {
+    const client = await connect(server.mcpUrl);
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    expect(result.isError).toBeFalsy();
+    const rows = JSON.parse(textOf(result));
+    expect(rows).toHaveLength(1);
+    expect(result.structuredContent).toBeUndefined();
   });
 
   it("turns an engine error into isError with MXCP's message, and keeps serving", async () => {
@@ -105,10 +139,17 @@ describe('stateful streamable HTTP', () => {
     const failed = await client.callTool({ name: 'fail', arguments: {} });
     expect(failed.isError).toBe(true);
     expect(textOf(failed)).toBe(
-      'Error executing tool fail: Failed to execute SQL: Catalog Error: Table with name nope does not exist!',
+      'Error executing tool fail: Failed to execute SQL: Invalid Input Error: this tool always fails',
     );
     const after = await client.callTool({ name: 'greet', arguments: { name: 'again' } });
     expect(textOf(after)).toBe('Hello, again!');
+  });
+
+  it('answers invalid arguments with isError naming the parameter', async () => {
+    const client = await connect(server.mcpUrl);
+    const result = await client.callTool({ name: 'greet', arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe('Error executing tool greet: Required parameter missing: name');
   });
 
   it('answers an unknown tool with isError', async () => {
@@ -119,14 +160,20 @@ describe('stateful streamable HTTP', () => {
   });
 
   it('passes lower-cased request headers, the session id and caller "http" to the engine', async () => {
-    const client = await connect(server.mcpUrl, { 'X-Tenant-ID': 'acme' });
+    const client = await connect(server.mcpUrl, { 'X-Test': 'acme' });
     const result = await client.callTool({ name: 'whoami', arguments: {} });
-    const ctx = JSON.parse(textOf(result));
-    expect(ctx.headers['x-tenant-id']).toBe('acme');
-    expect(ctx.headers.host).toBe(`127.0.0.1:${server.port}`);
+    // What the tool's SQL sees through get_request_header() and get_username().
+    const [row] = JSON.parse(textOf(result));
+    expect(row.x_test).toBe('acme');
+    expect(row.host).toBe(`127.0.0.1:${server.port}`);
+    expect(row.session_header).toMatch(/^[0-9a-f-]{36}$/);
+    expect(row.username).toBeNull();
+    // What SQL cannot see: the context the engine was handed for this call.
+    const ctx = watched.contexts.at(-1)!;
+    expect(ctx.headers['x-test']).toBe('acme');
     expect(ctx.caller).toBe('http');
     expect(ctx.user).toBeNull();
-    expect(ctx.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ctx.sessionId).toBe(row.session_header);
   });
 
   it('lists static resources and templates separately', async () => {
@@ -153,6 +200,8 @@ describe('stateful streamable HTTP', () => {
       { uri: 'data://status', mimeType: 'application/json', text: '{\n  "ok": true\n}' },
     ]);
     const user = await client.readResource({ uri: 'users://2' });
+    expect(user.contents).toHaveLength(1);
+    expect(user.contents[0]).toMatchObject({ uri: 'users://2', mimeType: 'application/json' });
     expect(JSON.parse(String((user.contents[0] as { text: string }).text))).toEqual({ id: 2, name: 'Grace' });
   });
 
@@ -164,7 +213,7 @@ describe('stateful streamable HTTP', () => {
     await expect(client.readResource({ uri: 'nothing://here' })).rejects.toMatchObject({ code: -32002 });
   });
 
-  it('lists prompts with their arguments and renders user and assistant messages', async () => {
+  it('lists prompts with their arguments and renders system, user and assistant messages', async () => {
     const client = await connect(server.mcpUrl);
     const { prompts } = await client.listPrompts();
     expect(prompts).toEqual([
@@ -178,16 +227,27 @@ describe('stateful streamable HTTP', () => {
       },
     ]);
     const got = await client.getPrompt({ name: 'review', arguments: { topic: 'SQL', tone: 'kind' } });
+    // MCP has no system role: the system message goes out as a user message.
+    expect(got.description).toBe('Asks for a review of a topic.');
     expect(got.messages).toEqual([
+      { role: 'user', content: { type: 'text', text: 'You are a careful reviewer.' } },
       { role: 'user', content: { type: 'text', text: 'Please review SQL.' } },
       { role: 'assistant', content: { type: 'text', text: 'I will review SQL in a kind tone.' } },
     ]);
+    const defaulted = await client.getPrompt({ name: 'review', arguments: { topic: 'SQL' } });
+    expect(defaulted.messages[2].content).toEqual({
+      type: 'text',
+      text: 'I will review SQL in a neutral tone.',
+    });
   });
 
   it('fails a prompt as a JSON-RPC error naming the prompt', async () => {
     const client = await connect(server.mcpUrl);
     await expect(client.getPrompt({ name: 'review', arguments: {} })).rejects.toThrow(
-      "Error rendering prompt review: Error validating parameter 'topic': required",
+      'Error rendering prompt review: Required parameter missing: topic',
+    );
+    await expect(client.getPrompt({ name: 'nope', arguments: {} })).rejects.toThrow(
+      'Error rendering prompt nope: Unknown prompt: nope',
     );
   });
 
@@ -246,7 +306,7 @@ describe('stateful streamable HTTP', () => {
 describe('DNS rebinding protection', () => {
   let server: HttpServerHandle;
   beforeAll(async () => {
-    server = await startHttpServer(createTestEngine(), { host: '127.0.0.1', port: 0, stateless: false });
+    server = await startHttpServer(engine(), { host: '127.0.0.1', port: 0, stateless: false });
   });
   afterAll(async () => {
     await server.close();
@@ -289,8 +349,8 @@ describe('DNS rebinding protection', () => {
   });
 
   it('is off for a wildcard bind unless allowedHosts is given, and then enforces that list', async () => {
-    const open = await startHttpServer(createTestEngine(), { host: '0.0.0.0', port: 0, stateless: true });
-    const listed = await startHttpServer(createTestEngine(), {
+    const open = await startHttpServer(engine(), { host: '0.0.0.0', port: 0, stateless: true });
+    const listed = await startHttpServer(engine(), {
       host: '0.0.0.0',
       port: 0,
       stateless: true,
@@ -322,8 +382,10 @@ describe('DNS rebinding protection', () => {
 
 describe('stateless streamable HTTP', () => {
   let server: HttpServerHandle;
+  let watched: WatchedEngine;
   beforeAll(async () => {
-    server = await startHttpServer(createTestEngine(), { host: '127.0.0.1', port: 0, stateless: true });
+    watched = watchEngine(engine());
+    server = await startHttpServer(watched, { host: '127.0.0.1', port: 0, stateless: true });
   });
   afterAll(async () => {
     await server.close();
@@ -344,8 +406,9 @@ describe('stateless streamable HTTP', () => {
     const client = await connect(server.mcpUrl);
     const { tools } = await client.listTools();
     expect(tools).toHaveLength(6);
-    const ctx = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
-    expect(ctx.sessionId).toBeNull();
+    const [row] = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
+    expect(row.session_header).toBeNull();
+    expect(watched.contexts.at(-1)).toMatchObject({ sessionId: null, caller: 'http' });
     expect(textOf(await client.callTool({ name: 'greet', arguments: { name: 'B' } }))).toBe('Hello, B!');
     const failed = await client.callTool({ name: 'fail', arguments: {} });
     expect(failed.isError).toBe(true);
@@ -360,8 +423,10 @@ describe('stateless streamable HTTP', () => {
 
 describe('legacy SSE transport', () => {
   let server: HttpServerHandle;
+  let watched: WatchedEngine;
   beforeAll(async () => {
-    server = await startHttpServer(createTestEngine(), { host: '127.0.0.1', port: 0, stateless: false });
+    watched = watchEngine(engine());
+    server = await startHttpServer(watched, { host: '127.0.0.1', port: 0, stateless: false });
   });
   afterAll(async () => {
     await server.close();
@@ -373,10 +438,12 @@ describe('legacy SSE transport', () => {
     clients.push(client);
     expect(client.getServerVersion()?.name).toBe('MXCP Server');
     expect(textOf(await client.callTool({ name: 'greet', arguments: { name: 'SSE' } }))).toBe('Hello, SSE!');
-    const ctx = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
-    expect(ctx.sessionId).toBeTruthy();
-    expect((await client.readResource({ uri: 'users://1' })).contents).toHaveLength(1);
-    expect((await client.getPrompt({ name: 'review', arguments: { topic: 'x' } })).messages).toHaveLength(2);
+    await client.callTool({ name: 'whoami', arguments: {} });
+    expect(watched.contexts.at(-1)).toMatchObject({ caller: 'http', sessionId: expect.any(String) });
+    expect(watched.contexts.at(-1)!.sessionId).not.toBe('');
+    const user = await client.readResource({ uri: 'users://1' });
+    expect(JSON.parse(String((user.contents[0] as { text: string }).text))).toEqual({ id: 1, name: 'Ada' });
+    expect((await client.getPrompt({ name: 'review', arguments: { topic: 'x' } })).messages).toHaveLength(3);
   });
 
   it('forwards server log events at or above the session level as notifications/message', async () => {
@@ -407,7 +474,7 @@ describe('legacy SSE transport', () => {
 
 describe('extension hooks', () => {
   it("passes the auth middleware's verified token to resolveUser and the user to the engine", async () => {
-    const server = await startHttpServer(createTestEngine(), {
+    const server = await startHttpServer(engine(), {
       host: '127.0.0.1',
       port: 0,
       stateless: true,
@@ -439,15 +506,16 @@ describe('extension hooks', () => {
     });
     try {
       const client = await connect(server.mcpUrl);
-      const ctx = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
-      expect(ctx.user).toMatchObject({ provider: 'test', username: 'ada', external_token: 't' });
+      // The user as the tool's SQL sees it: get_username(), get_user_provider(), get_user_external_token().
+      const [row] = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
+      expect(row).toMatchObject({ provider: 'test', username: 'ada', token: 't' });
     } finally {
       await server.close();
     }
   });
 
   it('mounts configureApp routes outside the MCP host check', async () => {
-    const server = await startHttpServer(createTestEngine(), {
+    const server = await startHttpServer(engine(), {
       host: '127.0.0.1',
       port: 0,
       stateless: true,
@@ -462,7 +530,7 @@ describe('extension hooks', () => {
   });
 
   it('mounts only the transports asked for', async () => {
-    const server = await startHttpServer(createTestEngine(), {
+    const server = await startHttpServer(engine(), {
       host: '127.0.0.1',
       port: 0,
       stateless: false,
@@ -481,7 +549,7 @@ describe('extension hooks', () => {
 describe('probes and lifecycle', () => {
   it('answers /health at once and /ready only when ready', async () => {
     let ready = false;
-    const server = await startHttpServer(createTestEngine(), {
+    const server = await startHttpServer(engine(), {
       host: '127.0.0.1',
       port: 0,
       stateless: false,
@@ -504,7 +572,7 @@ describe('probes and lifecycle', () => {
   });
 
   it('closes sessions and stops accepting connections on close()', async () => {
-    const server = await startHttpServer(createTestEngine(), {
+    const server = await startHttpServer(engine(), {
       host: '127.0.0.1',
       port: 0,
       stateless: false,
@@ -518,22 +586,34 @@ describe('probes and lifecycle', () => {
   });
 
   it('lets an in-flight tool call finish before closing', async () => {
-    const engine = createTestEngine();
-    const server = await startHttpServer(engine, { host: '127.0.0.1', port: 0, stateless: false });
+    const watched = watchEngine(engine());
+    // A generous grace period: the point is the order of events, not how fast this machine is.
+    const server = await startHttpServer(watched, {
+      host: '127.0.0.1',
+      port: 0,
+      stateless: false,
+      shutdownGraceMs: 60_000,
+    });
     const client = await connect(server.mcpUrl);
-    const call = client.callTool({ name: 'sleep', arguments: { ms: 300 } });
-    await expect.poll(() => engine.activeCalls, { timeout: 10_000 }).toBe(1);
-    const closed = server.close();
+    const call = client.callTool({ name: 'sleep', arguments: { rows: SLOW_ROWS } });
+    await expect.poll(() => watched.inFlight, { timeout: 30_000, interval: 5 }).toBe(1);
+    // Without draining, close() would settle while the query still runs.
+    let inFlightWhenClosed: number | undefined;
+    const closed = server.close().then(() => {
+      inFlightWhenClosed = watched.inFlight;
+    });
+    expect(watched.inFlight).toBe(1);
     expect(textOf(await call)).toBe('slept');
     await closed;
-    expect(engine.activeCalls).toBe(0);
+    expect(inFlightWhenClosed).toBe(0);
+    expect(watched.inFlight).toBe(0);
   });
 
   it('rejects a port already in use', async () => {
-    const first = await startHttpServer(createTestEngine(), { host: '127.0.0.1', port: 0, stateless: true });
+    const first = await startHttpServer(engine(), { host: '127.0.0.1', port: 0, stateless: true });
     try {
       await expect(
-        startHttpServer(createTestEngine(), { host: '127.0.0.1', port: first.port, stateless: true }),
+        startHttpServer(engine(), { host: '127.0.0.1', port: first.port, stateless: true }),
       ).rejects.toThrow(/EADDRINUSE/);
     } finally {
       await first.close();

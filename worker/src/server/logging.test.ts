@@ -1,14 +1,23 @@
-// Log fan-out to MCP sessions, through a real client and server joined in memory.
-import { describe, expect, it } from 'vitest';
+// Log fan-out to MCP sessions, through a real client and server joined in memory,
+// serving the real engine on the fixture project (testdata/project).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { LoggingMessageNotificationSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { McpLogFanout, mcpLevelOf } from './logging.js';
 import { createMcpServer } from './mcp.js';
-import { createTestEngine } from './test-engine.fixture.js';
+import { openFixture, type OpenFixture } from './testdata/open-fixture.js';
+
+let fixture: OpenFixture;
+beforeAll(async () => {
+  fixture = await openFixture();
+});
+afterAll(async () => {
+  await fixture?.cleanup();
+});
 
 async function connected(logs: McpLogFanout) {
-  const server = createMcpServer(createTestEngine(), { caller: 'stdio', logs });
+  const server = createMcpServer(fixture.engine, { caller: 'stdio', logs });
   const client = new Client({ name: 'log-test', version: '1.0.0' });
   const levels: LoggingLevel[] = [];
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {

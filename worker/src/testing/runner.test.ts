@@ -1,321 +1,212 @@
-import { describe, expect, it } from 'vitest';
-import type { EndpointKind, PromptDefinition, ToolDefinition } from '../endpoints/schema.js';
-import type { RequestContext } from '../engine/context.js';
-import { EndpointError, type Engine } from '../engine/types.js';
+// The test runner on the real engine: the `tests:` blocks of the fixture project in
+// testdata/project run through real DuckDB. Which tests pass, fail or error is
+// designed into that project; each endpoint file says what it is for.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EndpointKind } from '../endpoints/schema.js';
+import {
+  openFixture,
+  watchEngine,
+  type OpenFixture,
+  type WatchedEngine,
+} from '../server/testdata/open-fixture.js';
 import {
   runAllTests,
   runEndpointTests,
   suiteOfSuites,
   erroredSuite,
   worstStatus,
+  type TestableEndpoint,
   type TestProgressEvent,
 } from './runner.js';
 
-/**
- * STAND-IN FOR THE ENGINE. The real engine (worker/src/engine) is written in
- * parallel; this tiny Engine runs endpoints as plain functions so the runner's
- * own logic (arguments, contexts, statuses, timing) can be tested now. End-to-end
- * `mxcp test` tests against the real engine live with the CLI.
- */
-class StandInEngine implements Engine {
-  readonly calls: { kind: EndpointKind; name: string; args: Record<string, unknown>; ctx: RequestContext }[] =
-    [];
-  constructor(
-    private readonly handlers: Record<
-      string,
-      (args: Record<string, unknown>, ctx: RequestContext) => unknown
-    >,
-  ) {}
-  complete(): string[] {
-    return [];
-  }
+let fixture: OpenFixture;
+beforeAll(async () => {
+  fixture = await openFixture(join(import.meta.dirname, 'testdata/project'));
+});
+afterAll(async () => {
+  await fixture?.cleanup();
+});
 
-  async run(
-    kind: EndpointKind,
-    name: string,
-    args: Record<string, unknown>,
-    ctx: RequestContext,
-  ): Promise<unknown> {
-    this.calls.push({ kind, name, args, ctx });
-    const handler = this.handlers[`${kind}/${name}`];
-    if (!handler) throw new EndpointError(`Unknown ${kind}: ${name}`);
-    return handler(args, ctx);
-  }
-  listTools(): never {
-    throw new Error('not used by the test runner');
-  }
-  listResources(): never {
-    throw new Error('not used by the test runner');
-  }
-  listPrompts(): never {
-    throw new Error('not used by the test runner');
-  }
-  callTool(): never {
-    throw new Error('not used by the test runner');
-  }
-  readResource(): never {
-    throw new Error('not used by the test runner');
-  }
-  getPrompt(): never {
-    throw new Error('not used by the test runner');
-  }
-  async close(): Promise<void> {}
+/** The loaded endpoint, with the `tests:` block from its YAML file. */
+function endpoint(kind: EndpointKind, name: string): TestableEndpoint {
+  const found = fixture.opened.loaded.find((e) => e.kind === kind && e.name === name);
+  if (!found) throw new Error(`fixture has no ${kind} ${name}`);
+  return found;
 }
 
-const greetTool = (tests: ToolDefinition['tests']): ToolDefinition => ({ name: 'greet', tests });
-const greetEngine = () =>
-  new StandInEngine({
-    'tool/greet': (args) => {
-      if (typeof args.name !== 'string') throw new EndpointError('Required parameter missing: name');
-      return `Hello, ${args.name}!`;
-    },
-  });
+/** The real engine, watched: SQL cannot show the caller type, a user's id or raw profile. */
+function engine(): WatchedEngine {
+  return watchEngine(fixture.engine);
+}
 
 describe('runEndpointTests', () => {
   it('builds the arguments from key/value pairs and passes a passing test', async () => {
-    const engine = greetEngine();
-    const suite = await runEndpointTests(engine, {
-      kind: 'tool',
-      name: 'greet',
-      path: 'tools/greet.yml',
-      definition: greetTool([
-        {
-          name: 'hello',
-          description: 'greets',
-          arguments: [{ key: 'name', value: 'Ann' }],
-          result: 'Hello, Ann!',
-        },
-      ]),
-    });
-    expect(engine.calls[0].args).toEqual({ name: 'Ann' });
+    const watched = engine();
+    const suite = await runEndpointTests(watched, endpoint('tool', 'greet'));
     expect(suite.status).toBe('ok');
     expect(suite.tests_run).toBe(1);
     expect(suite.tests[0]).toMatchObject({ name: 'hello', description: 'greets', status: 'passed' });
     expect(suite.tests[0].error).toBeUndefined();
     expect(typeof suite.tests[0].time).toBe('number');
     expect(suite.tests[0].time).toBeGreaterThanOrEqual(0);
+    expect(watched.contexts).toHaveLength(1);
   });
 
   it('marks an assertion failure as failed with its message', async () => {
-    const suite = await runEndpointTests(greetEngine(), {
-      kind: 'tool',
-      name: 'greet',
-      path: 'tools/greet.yml',
-      definition: greetTool([
-        { name: 'wrong', arguments: [{ key: 'name', value: 'Ann' }], result_contains_text: 'Bye' },
-      ]),
-    });
+    const suite = await runEndpointTests(engine(), endpoint('tool', 'greet_failing'));
     expect(suite.status).toBe('failed');
     expect(suite.tests[0]).toMatchObject({
+      name: 'wrong',
       status: 'failed',
       error: "Expected text 'Bye' not found in result",
       description: null,
     });
+    expect(suite.tests[1]).toMatchObject({
+      name: 'too long',
+      status: 'failed',
+      error: 'result_length assertion requires array result, got str',
+    });
   });
 
   it('marks an exception as error with its message and cause', async () => {
-    const engine = new StandInEngine({
-      'tool/boom': () => {
-        throw new EndpointError('Failed to execute SQL: table missing', {
-          cause: new Error('Catalog Error: t'),
-        });
-      },
-    });
-    const suite = await runEndpointTests(engine, {
-      kind: 'tool',
-      name: 'boom',
-      path: 'tools/boom.yml',
-      definition: { name: 'boom', tests: [{ name: 'explodes', arguments: [] }] },
-    });
+    const suite = await runEndpointTests(engine(), endpoint('tool', 'boom'));
     expect(suite.status).toBe('error');
     expect(suite.tests[0]).toMatchObject({
+      name: 'explodes',
       status: 'error',
-      error: 'Failed to execute SQL: table missing',
-      error_cause: 'Catalog Error: t',
+      error: 'Failed to execute SQL: Invalid Input Error: table missing',
+      error_cause: expect.stringContaining('table missing'),
     });
   });
 
   it('gives error precedence over failed within a suite', async () => {
-    const suite = await runEndpointTests(greetEngine(), {
-      kind: 'tool',
-      name: 'greet',
-      path: 'tools/greet.yml',
-      definition: greetTool([
-        { name: 'fails', arguments: [{ key: 'name', value: 'A' }], result: 'x' },
-        { name: 'errors', arguments: [] },
-        { name: 'passes', arguments: [{ key: 'name', value: 'B' }] },
-      ]),
-    });
+    const suite = await runEndpointTests(engine(), endpoint('tool', 'greet_mixed'));
     expect(suite.tests.map((t) => t.status)).toEqual(['failed', 'error', 'passed']);
+    expect(suite.tests[1].error).toBe('Required parameter missing: name');
     expect(suite.status).toBe('error');
     expect(suite.tests_run).toBe(3);
   });
 
   it('reports an endpoint without tests as ok with no_tests', async () => {
-    const engine = greetEngine();
-    const suite = await runEndpointTests(engine, {
-      kind: 'tool',
-      name: 'greet',
-      path: 'tools/greet.yml',
-      definition: greetTool(undefined),
-    });
+    const watched = engine();
+    const suite = await runEndpointTests(watched, endpoint('tool', 'untested'));
     expect(suite).toEqual({ status: 'ok', tests_run: 0, no_tests: true, tests: [] });
-    expect(engine.calls).toHaveLength(0);
+    expect(watched.contexts).toHaveLength(0);
   });
 
   it("builds a 'test' user from the test's user_context and passes request headers lower-cased", async () => {
-    const engine = new StandInEngine({
-      'tool/whoami': (_args, ctx) => ({ user: ctx.user?.username ?? null }),
+    const watched = engine();
+    const suite = await runEndpointTests(watched, endpoint('tool', 'whoami'), {
+      requestHeaders: { 'X-Tenant': 'acme' },
     });
-    const definition: ToolDefinition = {
-      name: 'whoami',
-      tests: [
-        {
-          name: 'as admin',
-          arguments: [],
-          user_context: { username: 'alice', role: 'admin' },
-          result: { user: 'alice' },
-        },
-        { name: 'anonymous', arguments: [], result: { user: null } },
-      ],
-    };
-    const suite = await runEndpointTests(
-      engine,
-      { kind: 'tool', name: 'whoami', path: 'p', definition },
-      { requestHeaders: { 'X-Tenant': 'acme' } },
-    );
-    expect(suite.status).toBe('ok');
-    const [first, second] = engine.calls;
-    expect(first.ctx.caller).toBe('test');
-    expect(first.ctx.headers).toEqual({ 'x-tenant': 'acme' });
-    expect(first.ctx.user).toMatchObject({
+    // The expected results in whoami.yml are what get_username() & co. return in SQL.
+    expect(suite.tests.map((t) => [t.name, t.status, t.error])).toEqual([
+      ['as admin', 'passed', undefined],
+      ['anonymous', 'passed', undefined],
+    ]);
+    const [first, second] = watched.contexts;
+    expect(first.caller).toBe('test');
+    expect(first.headers).toEqual({ 'x-tenant': 'acme' });
+    expect(first.sessionId).toBeNull();
+    expect(first.user).toMatchObject({
       provider: 'test',
       username: 'alice',
       user_id: 'test_user',
       raw_profile: { username: 'alice', role: 'admin' },
     });
-    expect(second.ctx.user).toBeNull();
+    expect(second.user).toBeNull();
+  });
+
+  it('fails the user_context tests without request headers', async () => {
+    const suite = await runEndpointTests(engine(), endpoint('tool', 'whoami'));
+    expect(suite.tests.map((t) => t.status)).toEqual(['failed', 'failed']);
   });
 
   it('lets the --user-context override replace every test user_context', async () => {
-    const engine = new StandInEngine({ 'tool/whoami': (_args, ctx) => ctx.user?.username });
-    const definition: ToolDefinition = {
-      name: 'whoami',
-      tests: [
-        { name: 'own user', arguments: [], user_context: { username: 'alice' }, result: 'bob' },
-        { name: 'no user', arguments: [], result: 'bob' },
-      ],
-    };
-    const suite = await runEndpointTests(
-      engine,
-      { kind: 'tool', name: 'whoami', path: 'p', definition },
-      { userContext: { username: 'bob' } },
-    );
+    const watched = engine();
+    const suite = await runEndpointTests(watched, endpoint('tool', 'my_name'), {
+      userContext: { username: 'bob' },
+    });
     expect(suite.tests.map((t) => t.status)).toEqual(['passed', 'passed']);
-    expect(engine.calls.every((c) => c.ctx.user?.provider === 'test')).toBe(true);
+    expect(watched.contexts.every((c) => c.user?.provider === 'test')).toBe(true);
+    // Without the override the tests' own contexts apply, and neither is bob.
+    const own = await runEndpointTests(engine(), endpoint('tool', 'my_name'));
+    expect(own.tests.map((t) => t.status)).toEqual(['failed', 'failed']);
   });
 
   it('asserts prompt tests on the last assistant message, JSON-parsed', async () => {
-    const engine = new StandInEngine({
-      'prompt/summary': (args) => [
-        { prompt: 'You are terse.', role: 'system', type: 'text' },
-        { prompt: `{"topic": "${String(args.topic)}", "ok": true}`, role: 'assistant', type: 'text' },
-      ],
-    });
-    const definition: PromptDefinition = {
-      name: 'summary',
-      messages: [],
-      tests: [
-        {
-          name: 'topic',
-          arguments: [{ key: 'topic', value: 'quakes' }],
-          result_contains: { topic: 'quakes' },
-        },
-      ],
-    };
-    const suite = await runEndpointTests(engine, {
-      kind: 'prompt',
-      name: 'summary',
-      path: 'prompts/s.yml',
-      definition,
-    });
-    expect(suite.tests[0].status).toBe('passed');
+    const suite = await runEndpointTests(engine(), endpoint('prompt', 'summary'));
+    expect(suite.tests[0]).toMatchObject({ name: 'topic', status: 'passed' });
   });
 
   it('runs resources by URI template', async () => {
-    const engine = new StandInEngine({ 'resource/users://{id}': (args) => [{ id: args.id }] });
-    const suite = await runEndpointTests(engine, {
-      kind: 'resource',
-      name: 'users://{id}',
-      path: 'resources/u.yml',
-      definition: {
-        uri: 'users://{id}',
-        tests: [{ name: 'one', arguments: [{ key: 'id', value: 7 }], result_length: 1 }],
-      },
-    });
+    const watched = engine();
+    const users = endpoint('resource', 'users://{id}');
+    const suite = await runEndpointTests(watched, users);
     expect(suite.status).toBe('ok');
+    expect(suite.tests[0]).toMatchObject({ name: 'one', status: 'passed' });
+    expect(watched.contexts).toHaveLength(1);
   });
 
   it('reports progress per test and per endpoint', async () => {
     const events: TestProgressEvent[] = [];
-    await runEndpointTests(
-      greetEngine(),
-      {
-        kind: 'tool',
-        name: 'greet',
-        path: 'tools/greet.yml',
-        definition: greetTool([
-          { name: 'a', arguments: [{ key: 'name', value: 'A' }] },
-          { name: 'b', arguments: [{ key: 'name', value: 'B' }] },
-        ]),
-      },
-      { onProgress: (e) => events.push(e) },
-    );
+    await runEndpointTests(engine(), endpoint('tool', 'greet_mixed'), { onProgress: (e) => events.push(e) });
     expect(events.map((e) => (e.type === 'test-done' ? `${e.type}:${e.done}/${e.total}` : e.type))).toEqual([
       'endpoint-start',
-      'test-done:1/2',
-      'test-done:2/2',
+      'test-done:1/3',
+      'test-done:2/3',
+      'test-done:3/3',
       'endpoint-done',
     ]);
+    expect(events[0]).toMatchObject({
+      endpoint: 'tool/greet_mixed',
+      path: 'tools/greet_mixed.yml',
+      total: 3,
+    });
   });
 });
 
 describe('runAllTests', () => {
   it('labels endpoints, sums tests_run and takes the worst status', async () => {
-    const engine = greetEngine();
-    const all = await runAllTests(engine, [
-      {
-        kind: 'tool',
-        name: 'greet',
-        path: 'tools/a.yml',
-        definition: greetTool([{ name: 'ok', arguments: [{ key: 'name', value: 'A' }] }]),
-      },
-      {
-        kind: 'tool',
-        name: 'greet',
-        path: 'tools/b.yml',
-        definition: greetTool([{ name: 'bad', arguments: [{ key: 'name', value: 'A' }], result_length: 3 }]),
-      },
-      { kind: 'prompt', name: 'p', path: 'prompts/p.yml', definition: { name: 'p', messages: [] } },
+    const all = await runAllTests(engine(), [
+      endpoint('tool', 'greet'),
+      endpoint('tool', 'greet_failing'),
+      endpoint('prompt', 'plain'),
     ]);
     expect(all.status).toBe('failed');
-    expect(all.tests_run).toBe(2);
+    expect(all.tests_run).toBe(3);
     expect(all.endpoints.map((e) => [e.endpoint, e.path, e.test_results.status])).toEqual([
-      ['tool/greet', 'tools/a.yml', 'ok'],
-      ['tool/greet', 'tools/b.yml', 'failed'],
-      ['prompt/p', 'prompts/p.yml', 'ok'],
+      ['tool/greet', 'tools/greet.yml', 'ok'],
+      ['tool/greet_failing', 'tools/greet_failing.yml', 'failed'],
+      ['prompt/plain', 'prompts/plain.yml', 'ok'],
     ]);
-    expect(all.endpoints[1].test_results.tests[0].error).toBe(
+    expect(all.endpoints[1].test_results.tests[1].error).toBe(
       'result_length assertion requires array result, got str',
     );
   });
 
   it('is ok when every endpoint has no tests', async () => {
-    const all = await runAllTests(greetEngine(), [
-      { kind: 'tool', name: 'greet', path: 'a', definition: greetTool([]) },
-    ]);
+    const all = await runAllTests(engine(), [endpoint('tool', 'untested'), endpoint('prompt', 'plain')]);
     expect(all).toMatchObject({ status: 'ok', tests_run: 0 });
-    expect(all.endpoints[0].test_results.no_tests).toBe(true);
+    expect(all.endpoints.every((e) => e.test_results.no_tests === true)).toBe(true);
+  });
+
+  it('runs every endpoint of the project and reports each designed outcome', async () => {
+    const all = await runAllTests(engine(), fixture.opened.loaded);
+    expect(all.status).toBe('error');
+    expect(Object.fromEntries(all.endpoints.map((e) => [e.endpoint, e.test_results.status]))).toEqual({
+      'prompt/plain': 'ok',
+      'prompt/summary': 'ok',
+      'resource/users://{id}': 'ok',
+      'tool/boom': 'error',
+      'tool/greet': 'ok',
+      'tool/greet_failing': 'failed',
+      'tool/greet_mixed': 'error',
+      'tool/my_name': 'failed',
+      'tool/untested': 'ok',
+      'tool/whoami': 'failed',
+    });
   });
 });
 
