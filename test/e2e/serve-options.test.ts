@@ -38,6 +38,20 @@ tool:
              get_request_header('X-Tenant') AS tenant
 `;
 
+/** A raw `initialize` POST, as any streamable-HTTP client sends it first. */
+function initialize(url: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
+  });
+}
+
 function textOf(result: unknown): string {
   return (result as { content: { text: string }[] }).content[0].text;
 }
@@ -76,20 +90,7 @@ describe('transports and built-in SQL tools', () => {
   it('--stateless answers without MCP sessions, and request headers reach get_request_header()', async () => {
     const server = await startServe(project.dir, ['--stateless']);
     try {
-      const init = await fetch(server.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'initialize',
-          params: {
-            protocolVersion: '2025-06-18',
-            capabilities: {},
-            clientInfo: { name: 'raw', version: '1' },
-          },
-        }),
-      });
+      const init = await initialize(server.url);
       expect(init.status).toBe(200);
       expect(init.headers.get('mcp-session-id')).toBeNull();
       await init.text();
@@ -118,20 +119,7 @@ describe('transports and built-in SQL tools', () => {
   it('--json-response answers POSTs with one JSON body instead of an SSE stream', async () => {
     const server = await startServe(project.dir, ['--json-response']);
     try {
-      const init = await fetch(server.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'initialize',
-          params: {
-            protocolVersion: '2025-06-18',
-            capabilities: {},
-            clientInfo: { name: 'raw', version: '1' },
-          },
-        }),
-      });
+      const init = await initialize(server.url);
       expect(init.headers.get('content-type')).toMatch(/^application\/json/);
       const body = (await init.json()) as { result: { serverInfo: { name: string } } };
       expect(body.result.serverInfo.name).toBe('MXCP Server');
