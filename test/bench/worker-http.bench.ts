@@ -1,8 +1,10 @@
 // `npm run bench`: the worker's MCP-over-HTTP throughput and latency against a bare
 // Express + DuckDB baseline running the same query, measured in the same run at
-// 1, 8 and 32 concurrent clients. Prints a table and writes docs/benchmarks.md.
+// 1, 8 and 32 concurrent clients, for two worker variants (default SSE answers and
+// --json-response). Prints a table and writes docs/benchmarks.md.
 // Env: BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (1), BENCH_CLIENTS ("1,8,32"),
-// BENCH_BASELINE_ONLY=1 (no worker), BENCH_WRITE_DOCS=0|1 (default: 1 for full runs),
+// BENCH_WORKER_VARIANTS ("sse,json"), BENCH_BASELINE_ONLY=1 (no worker),
+// BENCH_WRITE_DOCS=0|1 (default: 1 for full runs),
 // BENCH_START_TIMEOUT_SECONDS (60), BENCH_WORKER_ENTRY (worker/src/cli/main.ts).
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -26,7 +28,9 @@ import {
   targetVerdict,
   type LevelResult,
   type RunSettings,
+  type WorkerRun,
 } from './report.js';
+import { parseWorkerVariants, type WorkerVariant } from './worker-variants.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 // BENCH_WORKER_ENTRY: another CLI entry file to run as the worker (e.g. a build).
@@ -52,36 +56,96 @@ function clientLevels(): number[] {
   return levels;
 }
 
+const baselineOnly = ['1', 'true', 'yes'].includes((process.env.BENCH_BASELINE_ONLY ?? '').toLowerCase());
 const settings: RunSettings = {
   seconds: numberFromEnv('BENCH_SECONDS', 5),
   warmupSeconds: numberFromEnv('BENCH_WARMUP_SECONDS', 1),
   poolSize: Math.max(10, 2 * availableParallelism()),
-  baselineOnly: ['1', 'true', 'yes'].includes((process.env.BENCH_BASELINE_ONLY ?? '').toLowerCase()),
+  baselineOnly,
+  variants: baselineOnly ? [] : parseWorkerVariants(process.env.BENCH_WORKER_VARIANTS),
 };
 const writeDocs = (process.env.BENCH_WRITE_DOCS ?? (settings.baselineOnly ? '0' : '1')) === '1';
 const startTimeoutMs = numberFromEnv('BENCH_START_TIMEOUT_SECONDS', 60) * 1000;
 
-/** An MCP session calling the bench tool; a call fails on a transport error or `isError`. */
-async function connectMcp(url: string): Promise<Caller> {
-  const client = new Client({ name: 'mxcp-bench', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(url));
-  await client.connect(transport);
+/**
+ * An MCP session calling the bench tool over streamable HTTP, spoken directly with
+ * `fetch` (initialize, initialized, then `tools/call` POSTs whose answers are parsed,
+ * SSE-framed or plain JSON, whichever the server sent): the load generator does the same kind of work per call as the baseline's
+ * `fetch` client, so the ratio measures the servers, not two client libraries. A call
+ * fails on a transport error, a JSON-RPC error or `isError`.
+ */
+async function connectMcp(url: string): Promise<McpCaller> {
+  const base = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  const init = await fetch(url, {
+    method: 'POST',
+    headers: base,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'mxcp-bench', version: '1.0.0' },
+      },
+    }),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const sessionId = init.headers.get('mcp-session-id');
+  const protocol = (jsonRpcPayload(await init.text()) as { result?: { protocolVersion?: string } }).result
+    ?.protocolVersion;
+  if (!sessionId || !protocol) throw new Error(`initialize failed: HTTP ${init.status}`);
+  const headers = { ...base, 'mcp-session-id': sessionId, 'mcp-protocol-version': protocol };
+  await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  }).then((r) => r.text());
   return {
+    contentType: init.headers.get('content-type') ?? '',
     async call(i) {
-      const result = await client.callTool(
-        { name: BENCH_TOOL, arguments: { n: benchArgument(i) } },
-        undefined,
-        {
-          timeout: REQUEST_TIMEOUT_MS,
-        },
-      );
-      if (result.isError) throw new Error(`tool error: ${JSON.stringify(result.content)}`);
+      const response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: i + 1,
+          method: 'tools/call',
+          params: { name: BENCH_TOOL, arguments: { n: benchArgument(i) } },
+        }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const payload = jsonRpcPayload(await response.text()) as {
+        result?: { isError?: boolean };
+        error?: unknown;
+      };
+      if (!response.ok || payload.error || !payload.result || payload.result.isError) {
+        throw new Error(`tools/call failed: HTTP ${response.status} ${JSON.stringify(payload)}`);
+      }
     },
     async close() {
-      await transport.terminateSession().catch(() => undefined);
-      await client.close();
+      await fetch(url, { method: 'DELETE', headers }).catch(() => undefined);
     },
   };
+}
+
+interface McpCaller extends Caller {
+  /** The content type the server answered `initialize` with (SSE or JSON framing). */
+  contentType: string;
+}
+
+/** The JSON-RPC message of a response body: plain JSON, or the last `data:` line of an SSE stream. */
+function jsonRpcPayload(body: string): unknown {
+  const trimmed = body.trim();
+  if (trimmed.startsWith('{')) return JSON.parse(trimmed);
+  const data = trimmed
+    .split('\n')
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(5).trim())
+    .filter((line) => line.length > 0);
+  if (data.length === 0) throw new Error(`no JSON-RPC message in response: ${trimmed.slice(0, 200)}`);
+  return JSON.parse(data[data.length - 1]);
 }
 
 async function connectBaseline(baseUrl: string): Promise<Caller> {
@@ -101,8 +165,29 @@ async function connectBaseline(baseUrl: string): Promise<Caller> {
   };
 }
 
-/** One real call before measuring, so a wrong answer stops the run instead of being timed. */
-async function checkWorkerAnswers(url: string): Promise<void> {
+/**
+ * One real call before measuring, so a wrong answer stops the run instead of being timed.
+ * It goes through the bench's own client too, so a response framing it cannot parse stops
+ * the run here rather than showing up as measured errors.
+ */
+async function checkWorkerAnswers(url: string, variant: WorkerVariant): Promise<void> {
+  const label = variant.label;
+  const caller = await connectMcp(url).catch((error: unknown) => {
+    throw new StartupError(`${label} failed to open a session: ${(error as Error).message}`);
+  });
+  try {
+    // A variant whose flag had no effect would be a second copy of the other one.
+    if (!caller.contentType.startsWith(variant.contentType)) {
+      throw new StartupError(
+        `${label} answered with content type "${caller.contentType}", expected ${variant.contentType}`,
+      );
+    }
+    await caller.call(12).catch((error: unknown) => {
+      throw new StartupError(`${label} failed its first call: ${(error as Error).message}`);
+    });
+  } finally {
+    await caller.close();
+  }
   const client = new Client({ name: 'mxcp-bench-check', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(url));
   try {
@@ -112,7 +197,7 @@ async function checkWorkerAnswers(url: string): Promise<void> {
     });
     const text = JSON.stringify(result);
     if (result.isError || !text.includes('144')) {
-      throw new StartupError(`the worker answered tools/call ${BENCH_TOOL}(n=12) without 144: ${text}`);
+      throw new StartupError(`${label} answered tools/call ${BENCH_TOOL}(n=12) without 144: ${text}`);
     }
   } finally {
     await transport.terminateSession().catch(() => undefined);
@@ -135,6 +220,35 @@ function describe(result: LoadResult): string {
   );
 }
 
+/**
+ * Starts one worker variant on a free port, serving its own copy of the bench project:
+ * each process opens its project's DuckDB file read-write, which two processes cannot share.
+ */
+async function startWorker(variant: WorkerVariant, workDir: string): Promise<ServerProcess> {
+  const projectDir = join(workDir, `project-${variant.key}`);
+  const { userConfigPath } = writeBenchProject(projectDir);
+  const port = await freePort();
+  return startServer({
+    name: `${variant.label} (mxcp serve)`,
+    args: [
+      '--import',
+      tsxLoader,
+      workerMain,
+      'serve',
+      '--transport',
+      'streamable-http',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      ...variant.serveFlags,
+    ],
+    cwd: projectDir,
+    env: { ...process.env, MXCP_CONFIG: userConfigPath, MXCP_DISABLE_ANALYTICS: '1' },
+    port,
+  });
+}
+
 async function main(): Promise<number> {
   const levels = clientLevels();
   const workDir = mkdtempSync(join(tmpdir(), 'mxcp-bench-'));
@@ -150,9 +264,6 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   try {
-    const projectDir = join(workDir, 'project');
-    const { userConfigPath } = writeBenchProject(projectDir);
-
     const baselinePort = await freePort();
     const baseline = startServer({
       name: 'the baseline server',
@@ -168,69 +279,60 @@ async function main(): Promise<number> {
     });
     servers.push(baseline);
 
-    let worker: ServerProcess | undefined;
-    if (!settings.baselineOnly) {
-      if (!existsSync(workerMain)) {
-        throw new StartupError(
-          `the worker CLI is missing (${workerMain}). Build the worker first, or set BENCH_BASELINE_ONLY=1 to measure the baseline alone.`,
-        );
-      }
-      const workerPort = await freePort();
-      worker = startServer({
-        name: 'the worker (mxcp serve)',
-        args: [
-          '--import',
-          tsxLoader,
-          workerMain,
-          'serve',
-          '--transport',
-          'streamable-http',
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(workerPort),
-        ],
-        cwd: projectDir,
-        env: { ...process.env, MXCP_CONFIG: userConfigPath, MXCP_DISABLE_ANALYTICS: '1' },
-        port: workerPort,
-      });
-      servers.push(worker);
+    if (settings.variants.length > 0 && !existsSync(workerMain)) {
+      throw new StartupError(
+        `the worker CLI is missing (${workerMain}). Build the worker first, or set BENCH_BASELINE_ONLY=1 to measure the baseline alone.`,
+      );
+    }
+    const workers: Array<{ variant: WorkerVariant; server: ServerProcess }> = [];
+    for (const variant of settings.variants) {
+      workers.push({ variant, server: await startWorker(variant, workDir) });
+      servers.push(workers[workers.length - 1].server);
     }
 
     await waitUntilReady(baseline, startTimeoutMs);
     await checkBaselineAnswers(baseline.baseUrl);
-    if (worker) {
-      await waitUntilReady(worker, startTimeoutMs);
-      await checkWorkerAnswers(`${worker.baseUrl}/mcp`);
+    for (const { variant, server } of workers) {
+      await waitUntilReady(server, startTimeoutMs);
+      await checkWorkerAnswers(`${server.baseUrl}/mcp`, variant);
     }
 
     console.log(
-      `Benchmark: ${levels.join(', ')} clients; ${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured per level` +
-        `${settings.baselineOnly ? '; baseline only' : ''}.`,
+      `Benchmark: ${levels.join(', ')} clients; ${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured per level and server; ` +
+        (workers.length > 0
+          ? `servers: ${workers.map((w) => w.variant.label).join(', ')}, baseline.`
+          : 'baseline only.'),
     );
     const results: LevelResult[] = [];
     const timing = { warmupMs: settings.warmupSeconds * 1000, measureMs: settings.seconds * 1000 };
+    const labelWidth = Math.max(9, ...workers.map((w) => w.variant.label.length + 1));
     for (const clients of levels) {
-      let workerResult: LoadResult | undefined;
-      if (worker) {
-        const mcpUrl = `${worker.baseUrl}/mcp`;
-        workerResult = await runLoad({ clients, connect: () => connectMcp(mcpUrl), ...timing });
-        console.log(`  ${clients} clients, worker:   ${describe(workerResult)}`);
+      // One server under load at a time: each worker variant in run order, then the baseline.
+      const runs: WorkerRun[] = [];
+      for (const { variant, server } of workers) {
+        const mcpUrl = `${server.baseUrl}/mcp`;
+        const result = await runLoad({ clients, connect: () => connectMcp(mcpUrl), ...timing });
+        console.log(`  ${clients} clients, ${`${variant.label}:`.padEnd(labelWidth)} ${describe(result)}`);
+        runs.push({ variant, result });
       }
       const baseUrl = baseline.baseUrl;
       const baselineResult = await runLoad({ clients, connect: () => connectBaseline(baseUrl), ...timing });
-      console.log(`  ${clients} clients, baseline: ${describe(baselineResult)}`);
-      results.push({ clients, worker: workerResult, baseline: baselineResult });
+      console.log(`  ${clients} clients, ${'baseline:'.padEnd(labelWidth)} ${describe(baselineResult)}`);
+      results.push({ clients, workers: runs, baseline: baselineResult });
     }
 
     console.log(`\n${resultsTable(results)}\n`);
-    console.log(`Target (worker ≥ 0.7 × baseline throughput at 32 clients): ${targetVerdict(results)}`);
+    console.log(
+      `Target (default SSE worker ≥ 0.7 × baseline throughput at 32 clients): ${targetVerdict(results)}`,
+    );
     if (writeDocs) {
       const docsPath = join(repoRoot, 'docs/benchmarks.md');
       writeFileSync(docsPath, benchmarksMarkdown(results, settings, new Date()));
       console.log(`Wrote ${docsPath}`);
     }
-    const anyErrors = results.some((r) => r.baseline.errors > 0 || (r.worker?.errors ?? 0) > 0);
+    const anyErrors = results.some(
+      (r) => r.baseline.errors > 0 || r.workers.some((w) => w.result.errors > 0),
+    );
     return anyErrors ? 1 : 0;
   } catch (error) {
     if (error instanceof StartupError) {
