@@ -1,6 +1,6 @@
 // The `mxcp` CLI as a user runs it: a child process in a project folder,
 // checked on exit codes, human output and `--json-output` envelopes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,44 @@ describe('mxcp CLI on the quickstart', () => {
     const body = JSON.parse(r.stdout);
     expect(body.status).toBe('error');
     expect(body.error).toContain("Error validating parameter 'limit'");
+  });
+
+  it('mxcp run reads name=@file.json parameters as JSON', async () => {
+    writeFileSync(join(project.dir, 'limit.json'), '2');
+    writeFileSync(join(project.dir, 'category.json'), '"tea"');
+    const r = await runMxcp(
+      [
+        'run',
+        'tool',
+        'list_products',
+        '--param',
+        'limit=@limit.json',
+        '--param',
+        'category=@category.json',
+        '--json-output',
+      ],
+      { cwd: project.dir },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout).result as { category: string }[];
+    expect(rows).toHaveLength(2);
+    expect(rows.every((row) => row.category === 'tea')).toBe(true);
+    const missing = await runMxcp(['run', 'tool', 'list_products', '--param', 'limit=@nope.json'], {
+      cwd: project.dir,
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nope.json');
+  });
+
+  it('mxcp query --file runs SQL from a file and prints a table', async () => {
+    writeFileSync(join(project.dir, 'q.sql'), 'SELECT 1 AS one, $word AS word\n');
+    const r = await runMxcp(['query', '--file', 'q.sql', '--param', 'word=hi'], { cwd: project.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/one\s*│\s*word/);
+    expect(r.stdout).toMatch(/1\s*│\s*hi/);
+    const both = await runMxcp(['query', 'SELECT 1', '--file', 'q.sql'], { cwd: project.dir });
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('exactly one of SQL text or --file');
   });
 
   it('mxcp query runs SQL with bound parameters', async () => {
