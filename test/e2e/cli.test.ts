@@ -173,6 +173,26 @@ describe('mxcp CLI on failing and broken projects', () => {
     }
   });
 
+  it('a broken mxcp-site.yml is reported with file, line and field, in text and JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mxcp-badsite-'));
+    try {
+      writeFileSync(
+        join(dir, 'mxcp-site.yml'),
+        'mxcp: 1\nproject: p\nprofile: default\nsql_tool:\n  enabled: true\n',
+      );
+      const text = await runMxcp(['list'], { cwd: dir });
+      expect(text.code).toBe(1);
+      expect(text.stderr).toMatch(/mxcp-site\.yml:4:\d+: .*sql_tool/);
+      const json = await runMxcp(['list', '--json-output'], { cwd: dir });
+      expect(json.code).toBe(1);
+      const body = JSON.parse(json.stdout);
+      expect(body.status).toBe('error');
+      expect(body.error).toMatch(/mxcp-site\.yml:4:\d+: .*unknown key 'sql_tool'/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses to run outside a project with MXCP's message", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mxcp-empty-'));
     try {

@@ -2,7 +2,6 @@
 // The `mxcp` command line: one subcommand per file under commands/. Errors a
 // user can fix print as "Error: …" (or the JSON envelope) and exit with 1.
 import { Command } from 'commander';
-import { ConfigError, ConfigErrors } from '../config/errors.js';
 import { registerInit } from './commands/init.js';
 import { registerList, registerValidate } from './commands/inspect.js';
 import { registerLint } from './commands/lint.js';
@@ -11,7 +10,7 @@ import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerTest } from './commands/test.js';
 import { packageVersion } from '../server/index.js';
-import { errorLine, jsonError, useColor } from './output.js';
+import { errorLine, errorMessage, jsonError, useColor } from './output.js';
 
 export function buildProgram(): Command {
   const program = new Command('mxcp')
@@ -38,17 +37,11 @@ async function main(argv: string[]): Promise<void> {
     if (argv.includes('--json-output')) {
       process.stdout.write(jsonError(error, debug) + '\n');
     } else {
-      process.stderr.write(errorLine(describe(error), { color: useColor(process.stderr) }) + '\n');
+      process.stderr.write(errorLine(errorMessage(error), { color: useColor(process.stderr) }) + '\n');
       if (debug && error instanceof Error && error.stack) process.stderr.write(error.stack + '\n');
     }
     process.exitCode = 1;
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof ConfigError) return error.format();
-  if (error instanceof ConfigErrors) return error.errors.map((e) => e.format()).join('\n');
-  return error instanceof Error ? error.message : String(error);
 }
 
 await main(process.argv);

@@ -4,6 +4,7 @@
 // function here emits an ANSI escape code.
 import Table from 'cli-table3';
 import pc from 'picocolors';
+import { ConfigError, ConfigErrors } from '../config/errors.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -132,7 +133,10 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
 }
 
-function errorMessage(err: unknown): string {
+/** The message a user sees; configuration errors carry their file, line and field path. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ConfigError) return err.format();
+  if (err instanceof ConfigErrors) return err.errors.map((e) => e.format()).join('\n');
   if (err instanceof Error) return err.message;
   return typeof err === 'string' ? err : String(err);
 }
