@@ -170,12 +170,17 @@ ${cpuTable(levels, settings.variants)}
 
 ### Where the worker's time goes
 
-A CPU profile of the worker (SSE mode) at 8 clients, measured on this machine (2 cores), puts
-about 20% of its time in DuckDB (running the prepared statement and fetching the result chunk,
-work the baseline pays too), about 17% in the MCP SDK's conversion between Node and Web
-requests and responses (\`@hono/node-server\`), about 11% in Express body parsing and about 10%
-in the SDK's zod validation of JSON-RPC messages. The worker's own code (argument and output
-validation, the execution engine) is a small share of the rest.
+A first CPU profile of the worker (SSE mode, 8 clients, this machine, 2 cores) put about 20% of
+its time in DuckDB (running the prepared statement and fetching the result chunk, work the
+baseline pays too), about 17% in the MCP SDK's conversion between Node and Web requests and
+responses (\`@hono/node-server\`), about 11% in Express body parsing and about 10% in zod
+validation of JSON-RPC messages. The worker now speaks streamable HTTP with its own small
+transport (\`worker/src/server/http-transport.ts\`, see \`docs/adr/0001-own-streamable-http-transport.md\`),
+which cut its CPU per call by about a quarter (about 2.75 ms to 2.08 ms; the baseline uses about
+1.5 ms). What remains is mostly the SDK's per-message zod checks (about 9% in failed type-guard
+parses inside its \`Protocol\` class, about 5% in request and result validation), Express body
+parsing, and DuckDB. The worker's own code (argument and output validation, the execution engine)
+is a small share.
 
 Settings: \`BENCH_SECONDS\` (measured seconds per level, default 5), \`BENCH_WARMUP_SECONDS\` (default 1),
 \`BENCH_CLIENTS\` (default \`1,8,32\`), \`BENCH_WORKER_VARIANTS\` (default \`sse,json\`),

@@ -7,6 +7,8 @@ import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middlewar
 
 const LOOPBACK_BINDS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+/** Accepted Host values remembered; only allowed names (with any port) get in, so this stays tiny. */
+const MAX_REMEMBERED_HOSTS = 64;
 
 export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_BINDS.has(host);
@@ -21,6 +23,9 @@ export function allowedHostnames(bindHost: string, allowedHosts?: string[]): str
 /** Middleware rejecting (403) a request whose Host, or Origin when present, names another host. */
 export function dnsRebindingGuard(hostnames: string[]): RequestHandler {
   const checkHost = hostHeaderValidation(hostnames);
+  // A client sends the same Host on every call: remember the few values already
+  // accepted rather than URL-parsing each one again.
+  const acceptedHosts = new Set<string>();
   return (req, res, next) => {
     const origin = req.headers.origin;
     if (origin !== undefined && !hostnames.includes(originHostname(origin))) {
@@ -29,7 +34,12 @@ export function dnsRebindingGuard(hostnames: string[]): RequestHandler {
         .json({ jsonrpc: '2.0', error: { code: -32000, message: `Invalid Origin: ${origin}` }, id: null });
       return;
     }
-    checkHost(req, res, next);
+    const host = req.headers.host;
+    if (host !== undefined && acceptedHosts.has(host)) return next();
+    checkHost(req, res, () => {
+      if (host !== undefined && acceptedHosts.size < MAX_REMEMBERED_HOSTS) acceptedHosts.add(host);
+      next();
+    });
   };
 }
 

@@ -1,11 +1,12 @@
 // Streamable HTTP at /mcp (MXCP's default transport). Stateful mode keeps one
 // Server + transport per MCP session (Mcp-Session-Id); stateless mode builds a
-// fresh pair per POST and sends no session id, so any replica can answer.
+// fresh pair per POST and sends no session id, so any replica can answer. The
+// transport is our own (http-transport.ts), not the SDK's Node wrapper: see there why.
 import { randomUUID } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { McpHttpTransport } from './http-transport.js';
 import type { ServerLogger } from './mcp.js';
 
 export interface MountedTransport {
@@ -26,7 +27,7 @@ export interface StreamableOptions {
 
 interface Session {
   server: Server;
-  transport: StreamableHTTPServerTransport;
+  transport: McpHttpTransport;
 }
 
 export function mountStreamableHttp(
@@ -64,13 +65,13 @@ function mountStateful(
     try {
       if (req.header('mcp-session-id') || !isInitializeRequest(req.body)) {
         const session = existing(req, res);
-        if (session) await session.transport.handleRequest(req, res, req.body);
+        if (session) await session.transport.handleRequest(req, res);
         return;
       }
       const server = newServer();
-      const transport = new StreamableHTTPServerTransport({
+      const transport = new McpHttpTransport({
         sessionIdGenerator: randomUUID,
-        enableJsonResponse: opts.jsonResponse ?? false,
+        jsonResponse: opts.jsonResponse ?? false,
         onsessioninitialized: (id) => {
           sessions.set(id, { server, transport });
           logger?.debug('MCP session opened', { sessionId: id });
@@ -82,7 +83,7 @@ function mountStateful(
         }
       };
       await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
+      await transport.handleRequest(req, res);
     } catch (error) {
       failRequest(res, error, logger);
     }
@@ -122,10 +123,7 @@ function mountStateless(
   const open = new Set<Server>();
   router.post(path, async (req, res) => {
     const server = newServer();
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: opts.jsonResponse ?? false,
-    });
+    const transport = new McpHttpTransport({ jsonResponse: opts.jsonResponse ?? false });
     open.add(server);
     res.on('close', () => {
       open.delete(server);
@@ -133,7 +131,7 @@ function mountStateless(
     });
     try {
       await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
+      await transport.handleRequest(req, res);
     } catch (error) {
       failRequest(res, error, logger);
     }
