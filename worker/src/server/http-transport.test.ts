@@ -83,7 +83,11 @@ describe('streamable HTTP transport, SSE answers', () => {
         { jsonrpc: '2.0', id: 'b', method: 'no/such/method' },
       ]),
     });
-    const messages = sseMessages(await res.text()) as Array<{ id: string; result?: unknown; error?: { code: number } }>;
+    const messages = sseMessages(await res.text()) as Array<{
+      id: string;
+      result?: unknown;
+      error?: { code: number };
+    }>;
     expect(messages.map((m) => m.id).sort()).toEqual(['a', 'b']);
     expect(messages.find((m) => m.id === 'a')?.result).toEqual({});
     expect(messages.find((m) => m.id === 'b')?.error?.code).toBe(-32601);

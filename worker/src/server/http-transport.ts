@@ -81,7 +81,9 @@ export class McpHttpTransport implements Transport {
   async handleRequest(req: McpHttpRequest, res: ServerResponse): Promise<void> {
     if (this.closed) return this.fail(res, 404, -32001, 'Session not found');
     if (!this.opts.sessionIdGenerator && this.handledRequest) {
-      throw new Error('Stateless transport cannot be reused across requests. Create a new transport per request.');
+      throw new Error(
+        'Stateless transport cannot be reused across requests. Create a new transport per request.',
+      );
     }
     this.handledRequest = true;
     switch (req.method) {
@@ -102,7 +104,9 @@ export class McpHttpTransport implements Transport {
     const requestId = isAnswer ? (message as { id?: RequestId }).id : options?.relatedRequestId;
     if (requestId === undefined) {
       if (isAnswer) {
-        throw new Error('Cannot send a response on a standalone SSE stream unless resuming a previous client request');
+        throw new Error(
+          'Cannot send a response on a standalone SSE stream unless resuming a previous client request',
+        );
       }
       // Without a GET stream open, a server-initiated message has nowhere to go.
       if (this.standalone) writeEvent(this.standalone, message);
@@ -167,7 +171,12 @@ export class McpHttpTransport implements Transport {
       }
       const raw = req.body;
       if (Array.isArray(raw) && raw.length > MAX_BATCH_SIZE) {
-        return this.fail(res, 400, -32600, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
+        return this.fail(
+          res,
+          400,
+          -32600,
+          `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`,
+        );
       }
       let messages: JSONRPCMessage[];
       try {
@@ -177,7 +186,9 @@ export class McpHttpTransport implements Transport {
       }
 
       // Validated messages: a request has a method and an id, a notification only a method.
-      const isInit = messages.some((m) => 'method' in m && m.method === 'initialize' && isInitializeRequest(m));
+      const isInit = messages.some(
+        (m) => 'method' in m && m.method === 'initialize' && isInitializeRequest(m),
+      );
       if (isInit) {
         if (this.initialized && this.sessionId !== undefined) {
           return this.fail(res, 400, -32600, 'Invalid Request: Server already initialized');
@@ -203,7 +214,9 @@ export class McpHttpTransport implements Transport {
       }
 
       const json = this.opts.jsonResponse ?? false;
-      const headers: Record<string, string> = json ? { 'content-type': 'application/json' } : { ...SSE_HEADERS };
+      const headers: Record<string, string> = json
+        ? { 'content-type': 'application/json' }
+        : { ...SSE_HEADERS };
       if (this.sessionId !== undefined) headers['mcp-session-id'] = this.sessionId;
       // writeHead only stages the headers: they leave with the first write.
       res.writeHead(200, headers);
@@ -276,7 +289,12 @@ export class McpHttpTransport implements Transport {
     const version = req.headers['mcp-protocol-version'];
     if (version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(version as string)) return true;
     const supported = SUPPORTED_PROTOCOL_VERSIONS.join(', ');
-    this.fail(res, 400, -32000, `Bad Request: Unsupported protocol version: ${String(version)} (supported versions: ${supported})`);
+    this.fail(
+      res,
+      400,
+      -32000,
+      `Bad Request: Unsupported protocol version: ${String(version)} (supported versions: ${supported})`,
+    );
     return false;
   }
 
