@@ -57,6 +57,33 @@ describe('streamable HTTP transport, SSE answers', () => {
     await server.close();
   });
 
+  it('opens the SSE stream of a slow call before its answer is ready', async () => {
+    const headers = await openSession(server.mcpUrl);
+    // About 4 s of real DuckDB work here; the headers are due after 1 s.
+    const call = fetch(server.mcpUrl, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 9,
+        method: 'tools/call',
+        params: { name: 'sleep', arguments: { rows: 120_000_000 } },
+      }),
+    });
+    let answered = false;
+    const response = await call;
+    const body = response.text().then((text) => {
+      answered = true;
+      return text;
+    });
+    // Headers arrived while the body (the answer) was still outstanding.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(false);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const messages = sseMessages(await body);
+    expect(messages).toEqual([expect.objectContaining({ id: 9, result: expect.anything() })]);
+  });
+
   it('answers a call as one SSE event with the session id and no-cache headers', async () => {
     const headers = await openSession(server.mcpUrl);
     const res = await fetch(server.mcpUrl, {
