@@ -168,6 +168,18 @@ describe('prepared statement cache', () => {
 });
 
 describe('query errors and multi-statement SQL', () => {
+  it('a failure mid-transaction does not poison the connection for the next caller', async () => {
+    const db = await open({ poolSize: 1 });
+    await db.query('CREATE TABLE t (id INTEGER PRIMARY KEY)', {});
+    const insert = 'BEGIN TRANSACTION; INSERT INTO t VALUES ($x); COMMIT;';
+    await db.query(insert, { x: 1 });
+    await expect(db.query(insert, { x: 1 })).rejects.toThrow(/Failed to execute SQL: Constraint Error/);
+    // The one pooled connection was left inside an aborted transaction; it was replaced.
+    await expect(db.query('SELECT 42 AS n', {})).resolves.toEqual([{ n: 42 }]);
+    await db.query(insert, { x: 2 });
+    await expect(db.query('SELECT count(*) AS n FROM t', {})).resolves.toEqual([{ n: 2 }]);
+  });
+
   it('raises SqlError "Failed to execute SQL: <DuckDB message>"', async () => {
     const db = await open();
     const err = await db.query('SELECT * FROM missing_table', {}).catch((e: unknown) => e);

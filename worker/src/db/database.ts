@@ -175,11 +175,18 @@ export class Database {
   ): Promise<T> {
     const pc = await this.pool.acquire();
     this.shared.contexts.set(pc.id, ctx);
+    let failed = false;
     try {
       return await work(pc);
+    } catch (err) {
+      failed = true;
+      throw err;
     } finally {
       this.shared.contexts.clear(pc.id);
-      this.pool.release(pc);
+      // A failure can leave the connection mid-transaction ("Current transaction is aborted")
+      // or with half-applied session state; a fresh connection is cheaper than finding out.
+      if (failed) this.pool.discard(pc);
+      else this.pool.release(pc);
     }
   }
 
