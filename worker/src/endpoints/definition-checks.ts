@@ -9,6 +9,7 @@ import type { YamlSource } from '../config/yaml-source.js';
 import type { EndpointSource } from './loaded.js';
 import { TemplateSyntaxError, templateVariables } from './prompt-variables.js';
 import type { PromptDefinition, ResourceDefinition, ToolDefinition } from './schema.js';
+import { placeholders as uriPlaceholders, unsupportedExpressions } from './uri-template.js';
 
 export interface SourceContext {
   repoRoot: string;
@@ -75,19 +76,6 @@ export function resolveSource(
   return { source: { kind: 'sql', sql: readFileSync(absolute, 'utf8'), file: absolute }, errors: [] };
 }
 
-/** Names inside `{...}` of a URI template; RFC 6570 operators and modifiers are stripped. */
-export function uriPlaceholders(uri: string): string[] {
-  const names: string[] = [];
-  for (const match of uri.matchAll(/\{([^{}]*)\}/g)) {
-    const expression = match[1].replace(/^[+#./;?&]/, '');
-    for (const variable of expression.split(',')) {
-      const name = variable.trim().replace(/(\*|:\d+)$/, '');
-      if (name && !names.includes(name)) names.push(name);
-    }
-  }
-  return names;
-}
-
 const pythonList = (names: string[]) => `[${names.map((n) => `'${n}'`).join(', ')}]`;
 
 /** Parameters and URI placeholders must be the same set. */
@@ -95,6 +83,15 @@ export function checkResourceUri(definition: ResourceDefinition, source: YamlSou
   const placeholders = uriPlaceholders(definition.uri);
   const parameters = (definition.parameters ?? []).map((p) => p.name);
   const errors: ConfigError[] = [];
+  const unsupported = unsupportedExpressions(definition.uri);
+  if (unsupported.length > 0) {
+    errors.push(
+      source.errorAt(
+        ['resource', 'uri'],
+        `URI template expression(s) ${unsupported.join(', ')} not supported: use plain {name} placeholders`,
+      ),
+    );
+  }
   const unused = parameters.filter((name) => !placeholders.includes(name));
   if (unused.length > 0) {
     errors.push(

@@ -331,6 +331,21 @@ describe('discoverEndpoints: resources and prompts', () => {
     ]);
   });
 
+  it('rejects RFC 6570 expressions the engine cannot match, like {+path} or {a,b}', () => {
+    const result = discover({
+      'resources/r.yml': lines(
+        'resource:',
+        '  uri: files://{+path}/{a,b}',
+        '  parameters:',
+        '    - {name: path, type: string}',
+        '  source: {code: "SELECT $path"}',
+      ),
+    });
+    expect(failuresOf(result)[0]).toBe(
+      'resources/r.yml:2:8: resource.uri: URI template expression(s) {+path}, {a,b} not supported: use plain {name} placeholders',
+    );
+  });
+
   it('rejects a prompt without messages', () => {
     const result = discover({ 'prompts/p.yml': lines('prompt:', '  name: p', '  messages: []') });
     expect(failuresOf(result)).toEqual([

@@ -4,6 +4,11 @@ export { discoverEndpoints } from './discover.js';
 export { loadEndpointFile, ENDPOINT_KINDS } from './load-file.js';
 export type { FileOutcome } from './load-file.js';
 export type { DiscoveryResult, EndpointFailure, EndpointSource, LoadedEndpoint } from './loaded.js';
-export { uriPlaceholders } from './definition-checks.js';
+export {
+  placeholders as uriPlaceholders,
+  compileUriTemplate,
+  isTemplate,
+  type UriMatcher,
+} from './uri-template.js';
 export { templateVariables, TemplateSyntaxError } from './prompt-variables.js';
 export * from './schema.js';

@@ -21,7 +21,7 @@ import {
 } from '../types/index.js';
 import type { JsonSchema } from './types.js';
 import { compilePromptMessages, type CompiledPrompt } from './prompts.js';
-import { compileUriTemplate, isTemplate, type UriMatcher } from './uri-template.js';
+import { compileUriTemplate, isTemplate, type UriMatcher } from '../endpoints/index.js';
 
 interface CompiledBase {
   path: string;

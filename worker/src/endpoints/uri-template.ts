@@ -1,10 +1,20 @@
 // Resource URIs with `{param}` placeholders (the simple RFC 6570 level-1 form
 // MXCP uses): which URIs are templates, and matching a concrete URI against one.
+// The loader checks definitions with the same parser the engine serves with, so a
+// URI that passes validation is one the engine can match.
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const ANY_EXPRESSION = /\{[^{}]*\}/g;
 
 export function placeholders(uriTemplate: string): string[] {
-  return [...uriTemplate.matchAll(PLACEHOLDER)].map((m) => m[1]);
+  return [...new Set([...uriTemplate.matchAll(PLACEHOLDER)].map((m) => m[1]))];
+}
+
+/** `{…}` expressions other than a plain `{name}` (RFC 6570 operators, lists, spaces). */
+export function unsupportedExpressions(uriTemplate: string): string[] {
+  return [...uriTemplate.matchAll(ANY_EXPRESSION)]
+    .map((m) => m[0])
+    .filter((expression) => !/^\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(expression));
 }
 
 export function isTemplate(uri: string): boolean {
