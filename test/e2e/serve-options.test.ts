@@ -137,6 +137,20 @@ describe('transports and built-in SQL tools', () => {
     }
   });
 
+  it('a port already in use is a clear startup error, exit 1', async () => {
+    const first = await startServe(project.dir, ['--readonly']);
+    try {
+      const second = await runMxcp(['serve', '--host', '127.0.0.1', '--port', String(first.port), '--readonly'], {
+        cwd: project.dir,
+      });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/in use|EADDRINUSE/i);
+      expect(second.stderr).toContain(String(first.port));
+    } finally {
+      await first.stop();
+    }
+  });
+
   it('--sql-tools true adds execute_sql_query, list_tables and get_table_schema', async () => {
     const server = await startServe(project.dir, ['--sql-tools', 'true']);
     const client = new Client({ name: 'sql-tools', version: '1.0.0' });

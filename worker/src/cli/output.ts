@@ -5,6 +5,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { ConfigError, ConfigErrors } from '../config/errors.js';
+import type { EndpointFailure } from '../endpoints/index.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -139,4 +140,9 @@ export function errorMessage(err: unknown): string {
   if (err instanceof ConfigErrors) return err.errors.map((e) => e.format()).join('\n');
   if (err instanceof Error) return err.message;
   return typeof err === 'string' ? err : String(err);
+}
+
+/** One line for an endpoint file that failed to load: each problem as `file:line:col: path: message`. */
+export function failureMessage(failure: EndpointFailure): string {
+  return failure.errors.map((e) => e.format()).join('; ');
 }

@@ -25,10 +25,9 @@ export async function executeSqlEndpoint(
   }
 }
 
-/** MXCP's message for the caller; the underlying error (e.g. DuckDB's own) stays as the cause. */
+/** MXCP's message for the caller; the typed error (SqlError, ValidationError, …) stays as the cause. */
 export function asEndpointError(error: unknown): EndpointError {
   if (error instanceof EndpointError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-  return new EndpointError(message, { cause });
+  return new EndpointError(message, { cause: error });
 }

@@ -1,7 +1,5 @@
 // Opening a project: discover endpoint files, open DuckDB, compile everything,
 // and report the endpoints that failed (with file and line) next to the engine.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { ProjectConfig } from '../config/index.js';
 import { Database, type DbLogger } from '../db/index.js';
 import { discoverEndpoints, type EndpointFailure, type LoadedEndpoint } from '../endpoints/index.js';
@@ -31,17 +29,21 @@ export interface OpenedProject {
   sqlToolsEnabled: boolean;
 }
 
-export async function openProject(config: ProjectConfig, options: OpenOptions = {}): Promise<OpenedProject> {
-  const discovery = discoverEndpoints(config);
+/** The project's DuckDB for the active profile: path, read-only mode, extensions and secrets. */
+export function openDatabase(config: ProjectConfig, logger?: DbLogger): Promise<Database> {
   const duckdb = config.profile.duckdb;
-  if (!duckdb.readonly) mkdirSync(dirname(duckdb.path), { recursive: true });
-  const db = await Database.open({
+  return Database.open({
     path: duckdb.path,
     readonly: duckdb.readonly,
     extensions: config.site.extensions ?? [],
     secrets: config.userProfile.secrets ?? [],
-    logger: options.logger,
+    logger,
   });
+}
+
+export async function openProject(config: ProjectConfig, options: OpenOptions = {}): Promise<OpenedProject> {
+  const discovery = discoverEndpoints(config);
+  const db = await openDatabase(config, options.logger);
   try {
     const compiled = await compileEndpoints(discovery.endpoints, db);
     const sqlToolsEnabled = options.sqlTools ?? config.site.sql_tools?.enabled ?? false;

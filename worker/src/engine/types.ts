@@ -94,12 +94,12 @@ export interface Engine {
   callTool(name: string, args: Record<string, unknown>, ctx: RequestContext): Promise<ToolCallResult>;
   readResource(uri: string, ctx: RequestContext): Promise<ResourceReadResult>;
   getPrompt(name: string, args: Record<string, unknown>, ctx: RequestContext): Promise<PromptGetResult>;
+  /** Suggested values for an argument (its `enum`, else its `examples`) that start with `value`. */
+  complete(ref: CompletionRef, argument: string, value: string): string[];
   /**
    * Run one endpoint the way `mxcp run` and `mxcp test` do and return the plain result
    * (for prompts: the rendered `{prompt, role, type}` list). Resources are named by URI template.
    */
-  /** Suggested values for an argument (its `enum`, else its `examples`) that start with `value`. */
-  complete(ref: CompletionRef, argument: string, value: string): string[];
   run(
     kind: EndpointKind,
     name: string,

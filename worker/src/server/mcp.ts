@@ -78,7 +78,11 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
       return toolResult(await engine().callTool(name, args, contextOf(extra)));
     } catch (error) {
       // A failing tool is a result, not a protocol error: the session keeps serving.
-      opts.logger?.debug('tool call failed', { tool: name, error: String(error) });
+      // The error's type only: messages can echo parameter values (e.g. DuckDB constraint errors).
+      opts.logger?.debug('tool call failed', {
+        tool: name,
+        errorType: error instanceof Error ? error.name : typeof error,
+      });
       return toolFailure(name, error);
     }
   });

@@ -34,7 +34,9 @@ export async function serveStdio(engine: EngineRef, opts: StdioOptions = {}): Pr
     };
   });
   // The SDK transport does not notice end-of-input; a client that exits must end the session.
-  const onEnd = () => void server.close();
+  const onEnd = () => {
+    server.close().catch(() => undefined);
+  };
   stdin.once('end', onEnd);
   await server.connect(transport);
   return {

@@ -160,12 +160,12 @@ async function runOneTest(
       : { ...base, status: 'failed', error: failure, time };
   } catch (err) {
     const time = elapsed();
-    const cause = err instanceof Error ? err.cause : undefined;
+    const cause = rootCause(err);
     return {
       ...base,
       status: 'error',
       error: errorMessage(err),
-      ...(cause !== undefined && cause !== null ? { error_cause: errorMessage(cause) } : {}),
+      ...(cause !== undefined ? { error_cause: errorMessage(cause) } : {}),
       time,
     };
   }
@@ -196,4 +196,11 @@ function testToSuiteStatus(status: TestStatus): SuiteStatus {
 function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return typeof err === 'string' ? err : String(err);
+}
+
+/** The innermost cause of an error (e.g. DuckDB's own error under MXCP's message), if it has one. */
+function rootCause(err: unknown): unknown {
+  let cause = err instanceof Error ? err.cause : undefined;
+  while (cause instanceof Error && cause.cause !== undefined && cause.cause !== null) cause = cause.cause;
+  return cause ?? undefined;
 }

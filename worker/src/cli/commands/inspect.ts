@@ -2,9 +2,9 @@
 // whether each one loads and compiles (YAML, types, SQL PREPARE, parameters).
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { EndpointFailure, LoadedEndpoint } from '../../endpoints/index.js';
+import type { LoadedEndpoint } from '../../endpoints/index.js';
 import { discoverEndpoints } from '../../endpoints/index.js';
-import { jsonOk, useColor, colors } from '../output.js';
+import { failureMessage, jsonOk, useColor, colors } from '../output.js';
 import { loadConfig, openFromFlags } from '../project.js';
 
 interface CommonFlags {
@@ -98,10 +98,6 @@ export function registerValidate(program: Command): void {
       }
       if (failed.length > 0) process.exitCode = 1;
     });
-}
-
-export function failureMessage(failure: EndpointFailure): string {
-  return failure.errors.map((e) => e.format()).join('; ');
 }
 
 function sameFile(repoRoot: string, path: string, argument: string): boolean {

@@ -2,7 +2,7 @@
 // parameters bound as $name.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Database } from '../../db/index.js';
+import { openDatabase } from '../../engine/index.js';
 import { anonymousContext } from '../../engine/context.js';
 import { jsonOk, renderTable, useColor, colors } from '../output.js';
 import { collectParam, parseParams } from '../params.js';
@@ -40,12 +40,7 @@ export function registerQuery(program: Command): void {
 async function query(sql: string, flags: QueryFlags): Promise<void> {
   const config = loadConfig(flags);
   const params = parseParams(flags.param);
-  const db = await Database.open({
-    path: config.profile.duckdb.path,
-    readonly: config.profile.duckdb.readonly,
-    extensions: config.site.extensions ?? [],
-    secrets: config.userProfile.secrets ?? [],
-  });
+  const db = await openDatabase(config);
   try {
     const rows = await db.query(sql, params, anonymousContext('cli'));
     if (flags.jsonOutput) {

@@ -12,10 +12,9 @@ import {
   type FailedEndpoint,
 } from '../../server/index.js';
 import type { EndpointFailure } from '../../endpoints/index.js';
-import { failureMessage } from './inspect.js';
 import { loadConfig } from '../project.js';
 import { parseBooleanFlag } from '../flags.js';
-import { useColor } from '../output.js';
+import { failureMessage, useColor } from '../output.js';
 import { createLogger } from '../logger.js';
 
 interface ServeFlags {
@@ -82,22 +81,31 @@ async function serve(flags: ServeFlags): Promise<void> {
 
   if (transport === 'stdio') {
     const server = await serveStdio(opened.engine);
-    onShutdown(async () => {
+    const stop = once(async () => {
       await server.close();
       await opened.engine.close();
     });
+    onShutdown(stop);
+    // The client went away (stdin ended): close DuckDB cleanly before the process ends.
+    void server.closed.then(stop);
     return;
   }
 
-  const server = await startHttpServer(opened.engine, {
-    host,
-    port,
-    stateless,
-    jsonResponse: Boolean(flags.jsonResponse),
-    transports: { streamableHttp: transport === 'streamable-http', sse: transport === 'sse' },
-    ready: () => true,
-    logger,
-  });
+  let server: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    server = await startHttpServer(opened.engine, {
+      host,
+      port,
+      stateless,
+      jsonResponse: Boolean(flags.jsonResponse),
+      transports: { streamableHttp: transport === 'streamable-http', sse: transport === 'sse' },
+      ready: () => true,
+      logger,
+    });
+  } catch (error) {
+    await opened.engine.close();
+    throw error;
+  }
   process.stdout.write(
     formatServeBanner(
       {
@@ -119,6 +127,12 @@ async function serve(flags: ServeFlags): Promise<void> {
     await server.close();
     await opened.engine.close();
   });
+}
+
+/** Runs `fn` once, however many signals or events ask for it. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= fn());
 }
 
 function toFailedEndpoint(failure: EndpointFailure): FailedEndpoint {

@@ -11,10 +11,9 @@ import {
   type TestableEndpoint,
 } from '../../testing/runner.js';
 import { renderProgressLine, renderTestReport } from '../../testing/report.js';
-import { jsonOk, useColor } from '../output.js';
+import { failureMessage, jsonOk, useColor } from '../output.js';
 import { parseJsonObjectOption } from '../params.js';
 import { openFromFlags } from '../project.js';
-import { failureMessage } from './inspect.js';
 
 interface TestFlags {
   userContext?: string;
