@@ -229,3 +229,52 @@ describe('streamable HTTP transport, JSON answers', () => {
     expect(answers.map((a) => a.id)).toEqual([2, 3]);
   });
 });
+
+describe('streamable HTTP sessions: cleanup', () => {
+  let server: HttpServerHandle;
+  beforeAll(async () => {
+    server = await startHttpServer(fixture.engine, {
+      host: '127.0.0.1',
+      port: 0,
+      stateless: false,
+      sessionIdleMs: 1000,
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('a rejected initialize leaves no session or server behind', async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await fetch(server.mcpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(INIT),
+      });
+      expect(r.status).toBe(406);
+      await r.text();
+    }
+    expect(server.sessionCount).toBe(0);
+    expect(server.logs.size).toBe(0);
+  });
+
+  it('closes a session that stays idle, and keeps one that is used', async () => {
+    const idle = await openSession(server.mcpUrl);
+    const busy = await openSession(server.mcpUrl);
+    expect(server.sessionCount).toBe(2);
+    const ping = (headers: Record<string, string>) =>
+      fetch(server.mcpUrl, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }),
+      });
+    // Keep `busy` in use until `idle` has been swept (bounded: 200 × 50 ms).
+    for (let i = 0; i < 200 && server.sessionCount > 1; i++) {
+      await (await ping(busy)).text();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(server.sessionCount).toBe(1);
+    expect((await ping(idle)).status).toBe(404);
+    expect((await ping(busy)).status).toBe(200);
+  });
+});

@@ -73,6 +73,11 @@ export class McpHttpTransport implements Transport {
 
   constructor(private readonly opts: McpHttpTransportOptions = {}) {}
 
+  /** True while a response stream is open (the GET stream, or a POST still being answered). */
+  get streaming(): boolean {
+    return (this.standalone !== undefined && !this.standalone.done) || this.streamOf.size > 0;
+  }
+
   async start(): Promise<void> {
     // Nothing to open: every HTTP request brings its own connection.
   }

@@ -28,6 +28,8 @@ export interface HttpServerOptions {
   stateless: boolean;
   /** One JSON body per POST instead of SSE (see streamable.ts). */
   jsonResponse?: boolean;
+  /** Idle stateful sessions are closed after this long (default 30 minutes). */
+  sessionIdleMs?: number;
   /** Hostnames (no port; IPv6 in brackets) MCP requests may name. Defaults to loopback names on a loopback bind, else no check. */
   allowedHosts?: string[];
   logger?: ServerLogger;
@@ -117,6 +119,7 @@ export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions
       mountStreamableHttp(mcp, MCP_PATH, newServer, {
         stateless: opts.stateless,
         jsonResponse: opts.jsonResponse,
+        sessionIdleMs: opts.sessionIdleMs,
         logger,
       }),
     );

@@ -22,12 +22,18 @@ export interface StreamableOptions {
    * MXCP sends SSE). Faster, but nothing can be streamed while a call runs.
    */
   jsonResponse?: boolean;
+  /** Stateful sessions with no request and no open stream for this long are closed. */
+  sessionIdleMs?: number;
   logger?: ServerLogger;
 }
+
+/** Clients that vanish without DELETE would otherwise keep their session forever. */
+export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 
 interface Session {
   server: Server;
   transport: McpHttpTransport;
+  lastSeen: number;
 }
 
 export function mountStreamableHttp(
@@ -49,6 +55,19 @@ function mountStateful(
 ): MountedTransport {
   const logger = opts.logger;
   const sessions = new Map<string, Session>();
+  const idleMs = opts.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+  const sweep = setInterval(
+    () => {
+      const cutoff = Date.now() - idleMs;
+      for (const [id, session] of sessions) {
+        if (session.lastSeen >= cutoff || session.transport.streaming) continue;
+        sessions.delete(id);
+        logger?.debug('MCP session expired', { sessionId: id });
+        session.server.close().catch(() => undefined);
+      }
+    },
+    Math.max(10, Math.min(idleMs, 60_000)),
+  ).unref();
 
   const existing = (req: Request, res: Response): Session | undefined => {
     const id = req.header('mcp-session-id');
@@ -58,6 +77,7 @@ function mountStateful(
     }
     const session = sessions.get(id);
     if (!session) rpcError(res, 404, 'Session not found');
+    else session.lastSeen = Date.now();
     return session;
   };
 
@@ -73,7 +93,7 @@ function mountStateful(
         sessionIdGenerator: randomUUID,
         jsonResponse: opts.jsonResponse ?? false,
         onsessioninitialized: (id) => {
-          sessions.set(id, { server, transport });
+          sessions.set(id, { server, transport, lastSeen: Date.now() });
           logger?.debug('MCP session opened', { sessionId: id });
         },
       });
@@ -84,6 +104,8 @@ function mountStateful(
       };
       await server.connect(transport);
       await transport.handleRequest(req, res);
+      // A rejected initialize (bad headers or body) never became a session: release it.
+      if (!transport.sessionId) await server.close();
     } catch (error) {
       failRequest(res, error, logger);
     }
@@ -106,6 +128,7 @@ function mountStateful(
       return sessions.size;
     },
     async closeAll() {
+      clearInterval(sweep);
       const all = [...sessions.values()];
       sessions.clear();
       await Promise.allSettled(all.map((s) => s.server.close()));
