@@ -3,7 +3,7 @@
 // stream. The SDK client and the conformance suite cover whole conversations.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer, type HttpServerHandle } from './http.js';
-import { openFixture, type OpenFixture } from './testdata/open-fixture.js';
+import { openFixture, watchEngine, type OpenFixture, type WatchedEngine } from './testdata/open-fixture.js';
 
 const VERSION = '2025-06-18';
 const INIT = {
@@ -50,8 +50,10 @@ function sseMessages(body: string): unknown[] {
 
 describe('streamable HTTP transport, SSE answers', () => {
   let server: HttpServerHandle;
+  let watched: WatchedEngine;
   beforeAll(async () => {
-    server = await startHttpServer(fixture.engine, { host: '127.0.0.1', port: 0, stateless: false });
+    watched = watchEngine(fixture.engine);
+    server = await startHttpServer(watched, { host: '127.0.0.1', port: 0, stateless: false });
   });
   afterAll(async () => {
     await server.close();
@@ -59,7 +61,7 @@ describe('streamable HTTP transport, SSE answers', () => {
 
   it('opens the SSE stream of a slow call before its answer is ready', async () => {
     const headers = await openSession(server.mcpUrl);
-    // About 4 s of real DuckDB work here; the headers are due after 1 s.
+    const release = watched.hold();
     const call = fetch(server.mcpUrl, {
       method: 'POST',
       headers,
@@ -67,20 +69,15 @@ describe('streamable HTTP transport, SSE answers', () => {
         jsonrpc: '2.0',
         id: 9,
         method: 'tools/call',
-        params: { name: 'sleep', arguments: { rows: 120_000_000 } },
+        params: { name: 'greet', arguments: { name: 'Ada' } },
       }),
     });
-    let answered = false;
+    // The call is held, so no answer exists yet: the headers still arrive (after 1 s).
     const response = await call;
-    const body = response.text().then((text) => {
-      answered = true;
-      return text;
-    });
-    // Headers arrived while the body (the answer) was still outstanding.
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(answered).toBe(false);
     expect(response.headers.get('content-type')).toBe('text/event-stream');
-    const messages = sseMessages(await body);
+    expect(watched.inFlight).toBe(1);
+    release();
+    const messages = sseMessages(await response.text());
     expect(messages).toEqual([expect.objectContaining({ id: 9, result: expect.anything() })]);
   });
 

@@ -80,6 +80,12 @@ export interface WatchedEngine extends Engine {
   readonly contexts: RequestContext[];
   /** Calls that have started and not yet settled. */
   readonly inFlight: number;
+  /**
+   * Holds every call that starts from now on before it reaches the engine, so a test can
+   * have a call in flight for as long as it needs without burning CPU; the returned
+   * function lets them through.
+   */
+  hold(): () => void;
 }
 
 /**
@@ -91,10 +97,12 @@ export interface WatchedEngine extends Engine {
 export function watchEngine(engine: Engine): WatchedEngine {
   const contexts: RequestContext[] = [];
   let inFlight = 0;
+  let gate: Promise<void> | undefined;
   const track = async <T>(ctx: RequestContext, call: () => Promise<T>): Promise<T> => {
     contexts.push(ctx);
     inFlight++;
     try {
+      if (gate) await gate;
       return await call();
     } finally {
       inFlight--;
@@ -104,6 +112,14 @@ export function watchEngine(engine: Engine): WatchedEngine {
     contexts,
     get inFlight() {
       return inFlight;
+    },
+    hold() {
+      let release!: () => void;
+      gate = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        gate = undefined;
+        release();
+      };
     },
     listTools: () => engine.listTools(),
     listResources: () => engine.listResources(),
