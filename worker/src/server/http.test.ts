@@ -611,6 +611,31 @@ describe('probes and lifecycle', () => {
     expect(watched.inFlight).toBe(0);
   });
 
+  it('waits for a call answered on the legacy SSE stream too (its POST returned 202 at once)', async () => {
+    const watched = watchEngine(engine());
+    const server = await startHttpServer(watched, {
+      host: '127.0.0.1',
+      port: 0,
+      stateless: false,
+      shutdownGraceMs: 60_000,
+    });
+    const client = new Client({ name: 'sse-drain', version: '1.0.0' });
+    await client.connect(new SSEClientTransport(new URL(`${server.url}/sse`)));
+    const release = watched.hold();
+    const call = client.callTool({ name: 'greet', arguments: { name: 'Grace' } });
+    await expect.poll(() => watched.inFlight, { timeout: 30_000, interval: 5 }).toBe(1);
+    let settled = false;
+    const closed = server.close().then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(settled).toBe(false);
+    release();
+    expect(textOf(await call)).toContain('Grace');
+    await closed;
+    expect(settled).toBe(true);
+  });
+
   it('rejects a port already in use', async () => {
     const first = await startHttpServer(engine(), { host: '127.0.0.1', port: 0, stateless: true });
     try {

@@ -14,6 +14,7 @@ import { McpLogFanout } from './logging.js';
 import { createMcpServer, type EngineRef, type ServerLogger } from './mcp.js';
 import { mountLegacySse } from './sse.js';
 import { mountStreamableHttp, rpcError, type MountedTransport } from './streamable.js';
+import { Activity } from './activity.js';
 
 export const MCP_PATH = '/mcp';
 /** MXCP's graceful shutdown timeout (MXCP-SPEC §13). */
@@ -65,17 +66,17 @@ export interface HttpServerHandle {
 export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions): Promise<HttpServerHandle> {
   const logger = opts.logger;
   const logs = opts.logs ?? new McpLogFanout();
+  const activity = new Activity();
   const newServer = () =>
     createMcpServer(engine, {
       caller: 'http',
+      activity,
       logs,
       logger,
       resolveUser: opts.resolveUser,
       instructions: opts.instructions,
     });
   let draining = false;
-  let inFlight = 0;
-  const idleWaiters: Array<() => void> = [];
 
   const app = express();
   app.disable('x-powered-by');
@@ -103,11 +104,7 @@ export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions
     }
     // Long-lived GET streams are not "in flight" work; requests are.
     if (req.method === 'GET') return next();
-    inFlight++;
-    res.on('close', () => {
-      inFlight--;
-      if (inFlight === 0) idleWaiters.splice(0).forEach((wake) => wake());
-    });
+    res.on('close', activity.begin());
     next();
   });
   for (const middleware of opts.mcpMiddleware ?? []) mcp.use(middleware);
@@ -140,13 +137,16 @@ export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions
     const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeIdleConnections();
     const grace = opts.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
-    if (inFlight > 0) {
+    if (activity.count > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        new Promise<void>((resolve) => idleWaiters.push(resolve)),
+        activity.idle(),
         new Promise<void>((resolve) => (timer = setTimeout(resolve, grace))),
       ]);
       clearTimeout(timer);
+      // An engine call has returned, but the SDK writes its answer a few microtasks later
+      // (on the SSE stream for the legacy transport): let that happen before closing streams.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     await Promise.allSettled(mounted.map((m) => m.closeAll()));
     http.closeAllConnections();

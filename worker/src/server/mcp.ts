@@ -22,6 +22,7 @@ import type { CallerType, RequestContext, UserContext } from '../engine/context.
 import type { Engine, ToolInfo } from '../engine/types.js';
 import type { McpLogFanout } from './logging.js';
 import { promptFailure, resourceFailure, resourceResult, toolFailure, toolResult } from './results.js';
+import type { Activity } from './activity.js';
 
 export const SERVER_NAME = 'MXCP Server';
 
@@ -44,6 +45,8 @@ export interface McpServerOptions {
   logs?: McpLogFanout;
   logger?: ServerLogger;
   instructions?: string;
+  /** Counts engine calls in progress, so shutdown can wait for them on every transport. */
+  activity?: Activity;
 }
 
 type HandlerExtra = {
@@ -61,6 +64,14 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
       ...(opts.instructions ? { instructions: opts.instructions } : {}),
     },
   );
+  const counted = async <T>(work: () => Promise<T>): Promise<T> => {
+    const end = opts.activity?.begin();
+    try {
+      return await work();
+    } finally {
+      end?.();
+    }
+  };
   const contextOf = (extra: HandlerExtra): RequestContext => ({
     user: opts.resolveUser?.(extra.authInfo) ?? null,
     headers: flattenHeaders(extra.requestInfo?.headers),
@@ -75,7 +86,7 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args = {} } = request.params;
     try {
-      return toolResult(await engine().callTool(name, args, contextOf(extra)));
+      return toolResult(await counted(() => engine().callTool(name, args, contextOf(extra))));
     } catch (error) {
       // A failing tool is a result, not a protocol error: the session keeps serving.
       // The error's type only: messages can echo parameter values (e.g. DuckDB constraint errors).
@@ -114,7 +125,7 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
   server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
     const { uri } = request.params;
     try {
-      return resourceResult(await engine().readResource(uri, contextOf(extra)));
+      return resourceResult(await counted(() => engine().readResource(uri, contextOf(extra))));
     } catch (error) {
       throw resourceFailure(uri, error);
     }
@@ -137,7 +148,7 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
   server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
     const { name, arguments: args = {} } = request.params;
     try {
-      const result = await engine().getPrompt(name, args, contextOf(extra));
+      const result = await counted(() => engine().getPrompt(name, args, contextOf(extra)));
       return {
         ...(result.description ? { description: result.description } : {}),
         messages: result.messages,
