@@ -1,6 +1,8 @@
 // The three built-in SQL tools (MXCP-SPEC §8), switched on by `sql_tools.enabled` or
-// `--sql-tools`: their SQL, default descriptions and MCP annotations. They are audited and need
-// auth like any tool but are not policy-checked; read-only mode is their only write protection.
+// `--sql-tools`: their SQL, default descriptions and MCP annotations. `execute_sql_query` runs
+// whatever SQL the client sends: read-only mode protects the database file, but DuckDB's file
+// functions (read_text, COPY … TO, …) still reach the filesystem, so the tools are for trusted
+// clients only (docs/compatibility.md, "Security notes").
 
 import type { RequestContext } from '../engine/context.js';
 import type { Database, Row } from './database.js';
