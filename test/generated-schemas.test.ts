@@ -8,7 +8,7 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 const Ajv2020 = Ajv2020Module.default;
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { jsonSchemaDocuments, renderJsonSchema } from '../worker/src/config/json-schemas.js';
+import { jsonSchemaDocuments, renderJsonSchema } from '../worker/src/endpoints/json-schemas.js';
 import { REPO_ROOT } from './support/mxcp.js';
 
 const docs = jsonSchemaDocuments();

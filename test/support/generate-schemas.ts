@@ -1,7 +1,7 @@
 // `npm run generate`: writes docs/schemas/*.json from the TypeBox definitions.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jsonSchemaDocuments, renderJsonSchema } from '../../worker/src/config/json-schemas.js';
+import { jsonSchemaDocuments, renderJsonSchema } from '../../worker/src/endpoints/json-schemas.js';
 
 const out = join(import.meta.dirname, '../../docs/schemas');
 for (const [file, doc] of Object.entries(jsonSchemaDocuments())) {

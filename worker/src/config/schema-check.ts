@@ -5,7 +5,6 @@
 // (ajv `useDefaults`), so a schema is the single source of keys and defaults.
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { PARAMETER_NAME_PATTERN, TypeDefinition } from '../endpoints/schema.js';
 import { ConfigError, ConfigErrors } from './errors.js';
 import { formatPath, type PathSegment, type YamlSource } from './yaml-source.js';
 
@@ -17,8 +16,6 @@ function createAjv(coerceTypes: boolean) {
     coerceTypes,
     strict: false,
   });
-  // Referenced by the endpoint schema through `Type.Ref`.
-  instance.addSchema(TypeDefinition);
   return { instance, compiled: new WeakMap<TSchema, ValidateFunction>() };
 }
 const exact = createAjv(false);
@@ -27,10 +24,12 @@ const exact = createAjv(false);
 const coercing = createAjv(true);
 const ajv = exact.instance;
 
-function validatorFor(schema: TSchema, coerce = false): ValidateFunction {
+function validatorFor(schema: TSchema, coerce = false, references: TSchema[] = []): ValidateFunction {
   const { instance, compiled } = coerce ? coercing : exact;
   let validate = compiled.get(schema);
   if (!validate) {
+    // Schemas the checked one names through `Type.Ref` (by their $id), added once.
+    for (const ref of references) if (ref.$id && !instance.getSchema(ref.$id)) instance.addSchema(ref);
     validate = instance.compile(schema);
     compiled.set(schema, validate);
   }
@@ -46,9 +45,9 @@ export function checkSchema<S extends TSchema>(
   schema: S,
   source: YamlSource,
   value: unknown = source.value,
-  options: { coerceTypes?: boolean } = {},
+  options: { coerceTypes?: boolean; references?: TSchema[] } = {},
 ): { value: Static<S>; errors: ConfigError[] } {
-  const validate = validatorFor(schema, options.coerceTypes);
+  const validate = validatorFor(schema, options.coerceTypes, options.references);
   if (validate(value)) return { value: value as Static<S>, errors: [] };
   return { value: value as Static<S>, errors: explainErrors(validate.errors ?? [], source) };
 }
@@ -183,10 +182,11 @@ function explainOne(error: ErrorObject, source: YamlSource): ConfigError {
         `expected one of ${(params.allowedValues as unknown[]).map(String).join(', ')}, got ${describeValue(value)}`,
       );
     case 'pattern':
-      if (params.pattern === PARAMETER_NAME_PATTERN) {
+      // A schema can say in words what its pattern means: `patternMessage`, with {value}.
+      if (typeof error.parentSchema?.patternMessage === 'string') {
         return source.errorAt(
           path,
-          `invalid name ${describeValue(value)}: must start with a letter or '_' and contain only letters, digits and '_'`,
+          error.parentSchema.patternMessage.replace('{value}', describeValue(value)),
         );
       }
       return source.errorAt(

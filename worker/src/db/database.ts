@@ -8,7 +8,7 @@
 
 import { availableParallelism } from 'node:os';
 import type { DuckDBConnection, DuckDBExtractedStatements, DuckDBPreparedStatement } from '@duckdb/node-api';
-import type { RequestContext } from '../engine/context.js';
+import type { SqlRequestContext } from './request-functions.js';
 import { bindParameters, parameterNames } from './bind.js';
 import { convertRows, type JsonValue } from './convert.js';
 import { SqlError, duckdbMessageOf, executionError } from './errors.js';
@@ -116,7 +116,7 @@ export class Database {
    * Several statements run in order and the last one's rows are returned.
    * Failures are SqlError("Failed to execute SQL: <DuckDB message>").
    */
-  async query(sql: string, params: Record<string, unknown> = {}, ctx?: RequestContext): Promise<Row[]> {
+  async query(sql: string, params: Record<string, unknown> = {}, ctx?: SqlRequestContext): Promise<Row[]> {
     return this.withConnection(ctx, async (pc) => {
       try {
         return await this.runCached(pc, sql, params);
@@ -170,7 +170,7 @@ export class Database {
   }
 
   private async withConnection<T>(
-    ctx: RequestContext | undefined,
+    ctx: SqlRequestContext | undefined,
     work: (pc: PooledConnection) => Promise<T>,
   ): Promise<T> {
     const pc = await this.pool.acquire();

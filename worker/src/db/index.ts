@@ -7,7 +7,7 @@ export { inferType } from './bind.js';
 export type { ExtensionSpec } from './extensions.js';
 export type { SecretSpec } from './secrets.js';
 export type { DbLogger } from './log.js';
-export { REQUEST_FUNCTION_NAMES } from './request-functions.js';
+export { REQUEST_FUNCTION_NAMES, type SqlRequestContext } from './request-functions.js';
 export {
   EXECUTE_SQL_QUERY_TOOL,
   LIST_TABLES_TOOL,

@@ -11,15 +11,29 @@
 
 import type { DuckDBConnection, DuckDBScalarMainFunction, DuckDBType } from '@duckdb/node-api';
 import { DuckDBScalarFunction, VARCHAR } from '@duckdb/node-api';
-import type { RequestContext } from '../engine/context.js';
+
+/**
+ * What the SQL helper functions can see of the caller. The engine's RequestContext has this
+ * shape; the database layer declares only what it reads, so it depends on nothing above it.
+ */
+export interface SqlRequestContext {
+  user: {
+    username: string | null;
+    email: string | null;
+    provider: string | null;
+    external_token: string | null;
+  } | null;
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+}
 
 /** Request contexts of the connections of one DuckDB instance, keyed by DuckDB connection id. */
 export class RequestContextRegistry {
-  private readonly byConnection = new Map<number, RequestContext>();
+  private readonly byConnection = new Map<number, SqlRequestContext>();
   /** The registered function objects, kept reachable for as long as the instance lives. */
   readonly functions: DuckDBScalarFunction[] = [];
 
-  set(connectionId: number, ctx: RequestContext | undefined): void {
+  set(connectionId: number, ctx: SqlRequestContext | undefined): void {
     if (ctx) this.byConnection.set(connectionId, ctx);
     else this.byConnection.delete(connectionId);
   }
@@ -28,12 +42,12 @@ export class RequestContextRegistry {
     this.byConnection.delete(connectionId);
   }
 
-  get(connectionId: number): RequestContext | undefined {
+  get(connectionId: number): SqlRequestContext | undefined {
     return this.byConnection.get(connectionId);
   }
 }
 
-type Lookup = (ctx: RequestContext | undefined, arg: unknown) => string | null;
+type Lookup = (ctx: SqlRequestContext | undefined, arg: unknown) => string | null;
 
 interface HelperFunction {
   name: string;
@@ -49,7 +63,7 @@ const HELPERS: HelperFunction[] = [
   {
     name: 'get_request_header',
     parameterTypes: [VARCHAR],
-    // Header names are lower-cased in RequestContext, so the lookup is case-insensitive.
+    // Header names are lower-cased in the request context, so the lookup is case-insensitive.
     lookup: (ctx, name) => (typeof name === 'string' ? (ctx?.headers[name.toLowerCase()] ?? null) : null),
   },
   {

@@ -4,7 +4,7 @@
 // functions (read_text, COPY … TO, …) still reach the filesystem, so the tools are for trusted
 // clients only (docs/compatibility.md, "Security notes").
 
-import type { RequestContext } from '../engine/context.js';
+import type { SqlRequestContext } from './request-functions.js';
 import type { Database, Row } from './database.js';
 
 export interface SqlToolAnnotations {
@@ -89,14 +89,14 @@ export const GET_TABLE_SCHEMA_SQL =
   'WHERE table_name = $table_name ORDER BY ordinal_position';
 
 /** Arbitrary SQL from the client, run with the caller's context (helper functions see the user). */
-export function executeSqlQuery(db: Database, sql: string, ctx?: RequestContext): Promise<Row[]> {
+export function executeSqlQuery(db: Database, sql: string, ctx?: SqlRequestContext): Promise<Row[]> {
   return db.query(sql, {}, ctx);
 }
 
-export function listTables(db: Database, ctx?: RequestContext): Promise<Row[]> {
+export function listTables(db: Database, ctx?: SqlRequestContext): Promise<Row[]> {
   return db.query(LIST_TABLES_SQL, {}, ctx);
 }
 
-export function getTableSchema(db: Database, tableName: string, ctx?: RequestContext): Promise<Row[]> {
+export function getTableSchema(db: Database, tableName: string, ctx?: SqlRequestContext): Promise<Row[]> {
   return db.query(GET_TABLE_SCHEMA_SQL, { table_name: tableName }, ctx);
 }

@@ -10,6 +10,7 @@ import type { EndpointFailure, EndpointSource, LoadedEndpoint } from './loaded.j
 import { checkParameters } from './parameter-checks.js';
 import {
   EndpointFile,
+  TypeDefinition,
   type EndpointDefinition,
   type EndpointKind,
   type ResourceDefinition,
@@ -72,7 +73,7 @@ export function loadEndpointFile(absolutePath: string, repoRoot: string): FileOu
       ),
     );
   }
-  errors.push(...checkSchema(EndpointFile, source).errors);
+  errors.push(...checkSchema(EndpointFile, source, source.value, { references: [TypeDefinition] }).errors);
   if (errors.length > 0 || !kind || name === undefined) {
     return { status: 'failed', failure: { path, kind, name, errors } };
   }

@@ -50,7 +50,14 @@ export type TypeDefinition = Static<typeof TypeDefinition>;
 
 /** A parameter is a type with a required, identifier-like name. */
 export const Parameter = Type.Object(
-  { name: Type.String({ pattern: PARAMETER_NAME_PATTERN }), ...typeFields(Type.Ref(TypeDefinition)) },
+  {
+    name: Type.String({
+      pattern: PARAMETER_NAME_PATTERN,
+      patternMessage:
+        "invalid name {value}: must start with a letter or '_' and contain only letters, digits and '_'",
+    }),
+    ...typeFields(Type.Ref(TypeDefinition)),
+  },
   { additionalProperties: false },
 );
 export type Parameter = Static<typeof Parameter>;

@@ -2,9 +2,9 @@
 // `# yaml-language-server: $schema=…`) and other tools. Derived from the same
 // TypeBox definitions the loaders validate with; `npm run generate` writes them
 // to docs/schemas/ and a test fails when the files there are stale.
-import { EndpointFile, TypeDefinition } from '../endpoints/schema.js';
-import { SiteConfigSchema } from './site-schema.js';
-import { UserConfigSchema } from './user-schema.js';
+import { SiteConfigSchema } from '../config/site-schema.js';
+import { UserConfigSchema } from '../config/user-schema.js';
+import { EndpointFile, TypeDefinition } from './schema.js';
 
 const BASE = 'https://mxcp.dev/schemas/';
 
