@@ -45,11 +45,19 @@ export function checkSchema<S extends TSchema>(
   schema: S,
   source: YamlSource,
   value: unknown = source.value,
-  options: { coerceTypes?: boolean; references?: TSchema[] } = {},
+  options: {
+    coerceTypes?: boolean;
+    references?: TSchema[];
+    /** How to name the value at a path instead of printing it (e.g. a resolved secret). */
+    hideValue?: ValueHider;
+  } = {},
 ): { value: Static<S>; errors: ConfigError[] } {
   const validate = validatorFor(schema, options.coerceTypes, options.references);
   if (validate(value)) return { value: value as Static<S>, errors: [] };
-  return { value: value as Static<S>, errors: explainErrors(validate.errors ?? [], source) };
+  return {
+    value: value as Static<S>,
+    errors: explainErrors(validate.errors ?? [], source, options.hideValue),
+  };
 }
 
 function pointerToPath(pointer: string): PathSegment[] {
@@ -66,7 +74,10 @@ function isWithin(pointer: string, ancestor: string): boolean {
 }
 
 /** Turns ajv's flat error list into one ConfigError per place. */
-function explainErrors(errors: ErrorObject[], source: YamlSource): ConfigError[] {
+/** Returns a description to print instead of the value at `path`, or undefined to print it. */
+export type ValueHider = (path: PathSegment[]) => string | undefined;
+
+function explainErrors(errors: ErrorObject[], source: YamlSource, hide?: ValueHider): ConfigError[] {
   const claimed = new Set<number>();
   const out: { index: number; error: ConfigError }[] = [];
 
@@ -87,10 +98,10 @@ function explainErrors(errors: ErrorObject[], source: YamlSource): ConfigError[]
       claimed.add(i);
     }
     claimed.add(index);
-    out.push(...explainUnion(error, branchErrors, source).map((e) => ({ index, error: e })));
+    out.push(...explainUnion(error, branchErrors, source, hide).map((e) => ({ index, error: e })));
   });
   errors.forEach((error, index) => {
-    if (!claimed.has(index)) out.push({ index, error: explainOne(error, source) });
+    if (!claimed.has(index)) out.push({ index, error: explainOne(error, source, hide) });
   });
 
   // Report in document order, and once per place and message.
@@ -117,14 +128,20 @@ interface BranchError {
   reported: boolean;
 }
 
-function explainUnion(error: ErrorObject, branchErrors: BranchError[], source: YamlSource): ConfigError[] {
+function explainUnion(
+  error: ErrorObject,
+  branchErrors: BranchError[],
+  source: YamlSource,
+  hide?: ValueHider,
+): ConfigError[] {
   const path = pointerToPath(error.instancePath);
   const branches = (Array.isArray(error.schema) ? error.schema : []) as Record<string, unknown>[];
   const value = error.data;
+  const shown = hide?.(path) ?? describeValue(value);
 
   if (branches.length > 0 && branches.every((branch) => 'const' in branch)) {
     const allowed = branches.map((branch) => String(branch.const)).join(', ');
-    return [source.errorAt(path, `expected one of ${allowed}, got ${describeValue(value)}`)];
+    return [source.errorAt(path, `expected one of ${allowed}, got ${shown}`)];
   }
 
   // When exactly one branch has the value's type, its own errors say what is wrong.
@@ -139,6 +156,7 @@ function explainUnion(error: ErrorObject, branchErrors: BranchError[], source: Y
       return explainErrors(
         inner.filter((e) => !e.reported).map((e) => e.error),
         source,
+        hide,
       );
     }
   }
@@ -147,10 +165,11 @@ function explainUnion(error: ErrorObject, branchErrors: BranchError[], source: Y
   return [source.errorAt(path, `expected ${expected}, got ${found}`)];
 }
 
-function explainOne(error: ErrorObject, source: YamlSource): ConfigError {
+function explainOne(error: ErrorObject, source: YamlSource, hide?: ValueHider): ConfigError {
   const path = pointerToPath(error.instancePath);
   const params = error.params as Record<string, unknown>;
   const value = error.data;
+  const shown = hide?.(path) ?? describeValue(value);
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
@@ -172,27 +191,18 @@ function explainOne(error: ErrorObject, source: YamlSource): ConfigError {
     case 'type':
       return source.errorAt(path, `expected ${String(params.type)}, got ${jsonType(value)}`);
     case 'const':
-      return source.errorAt(
-        path,
-        `expected ${describeValue(params.allowedValue)}, got ${describeValue(value)}`,
-      );
+      return source.errorAt(path, `expected ${describeValue(params.allowedValue)}, got ${shown}`);
     case 'enum':
       return source.errorAt(
         path,
-        `expected one of ${(params.allowedValues as unknown[]).map(String).join(', ')}, got ${describeValue(value)}`,
+        `expected one of ${(params.allowedValues as unknown[]).map(String).join(', ')}, got ${shown}`,
       );
     case 'pattern':
       // A schema can say in words what its pattern means: `patternMessage`, with {value}.
       if (typeof error.parentSchema?.patternMessage === 'string') {
-        return source.errorAt(
-          path,
-          error.parentSchema.patternMessage.replace('{value}', describeValue(value)),
-        );
+        return source.errorAt(path, error.parentSchema.patternMessage.replace('{value}', shown));
       }
-      return source.errorAt(
-        path,
-        `expected a string matching /${String(params.pattern)}/, got ${describeValue(value)}`,
-      );
+      return source.errorAt(path, `expected a string matching /${String(params.pattern)}/, got ${shown}`);
     case 'minLength':
       return source.errorAt(
         path,
@@ -211,7 +221,7 @@ function explainOne(error: ErrorObject, source: YamlSource): ConfigError {
     case 'exclusiveMaximum':
       return source.errorAt(
         path,
-        `expected a number ${String(params.comparison)} ${String(params.limit)}, got ${describeValue(value)}`,
+        `expected a number ${String(params.comparison)} ${String(params.limit)}, got ${shown}`,
       );
     default:
       return source.errorAt(path, `${error.message ?? 'is invalid'}`);

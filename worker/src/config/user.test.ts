@@ -152,6 +152,25 @@ describe('loadUserConfig: references', () => {
     });
   });
 
+  it('names the reference, never the resolved value, when a referenced value is invalid', () => {
+    const dir = folder({
+      'c.yml': [
+        'mxcp: 1',
+        'transport:',
+        '  provider: "${TRANSPORT}"',
+        '  http:',
+        '    port: ${PORT}',
+        '',
+      ].join('\n'),
+    });
+    const env = { MXCP_CONFIG: join(dir, 'c.yml'), TRANSPORT: 'hunter2-secret', PORT: 'tok-0xdeadbeef' };
+    const messages = errorsOf(() => loadUserConfig(site, 'dev', env)).map((e) => e.format());
+    expect(messages).toHaveLength(2);
+    expect(messages.join('\n')).toContain("the value of '${TRANSPORT}'");
+    expect(messages.join('\n')).toMatch(/transport\.http\.port: expected integer, got string/);
+    expect(messages.join('\n')).not.toMatch(/hunter2|deadbeef/);
+  });
+
   it('leaves references in inactive profiles alone, so their variables need not be set', () => {
     const dir = folder({ 'c.yml': withProfiles });
     const env = {

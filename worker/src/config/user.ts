@@ -12,7 +12,7 @@ import { checkSchema, throwIfAny, withDefaults } from './schema-check.js';
 import type { SiteConfig } from './site-schema.js';
 import { UserConfigSchema, UserProfileConfig, UserProjectConfig, type UserConfig } from './user-schema.js';
 import { checkFormatVersion } from './version.js';
-import { parseYaml, readYamlFile, type YamlSource } from './yaml-source.js';
+import { parseYaml, readYamlFile, type PathSegment, type YamlSource } from './yaml-source.js';
 
 export interface LoadUserOptions {
   /** Anchor for a relative MXCP_CONFIG and relative `file://` references; defaults to process.cwd(). */
@@ -67,6 +67,7 @@ export function loadUserConfig(
   );
   const { value: config, errors } = checkSchema(UserConfigSchema, source, interpolated, {
     coerceTypes: true,
+    hideValue: (path) => referenceAt(raw, path),
   });
   throwIfAny(errors);
 
@@ -120,4 +121,19 @@ function interpolateActive(
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * A value that came from a reference (`${VAR}`, `file://`, `vault://`, `op://`) may be a
+ * secret: errors name the reference as written in the file, never the resolved value.
+ */
+function referenceAt(raw: unknown, path: PathSegment[]): string | undefined {
+  let node: unknown = raw;
+  for (const segment of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  if (typeof node !== 'string') return undefined;
+  const isReference = /\$\{[A-Za-z0-9_]+\}/.test(node) || /^(file|vault|op):\/\//.test(node);
+  return isReference ? `the value of '${node}'` : undefined;
 }
