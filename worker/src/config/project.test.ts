@@ -1,23 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { resolveProfile } from './profile.js';
 import { loadProjectConfig } from './project.js';
+import { tempFiles } from './testdata/temp-files.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-/** A temp project holding exactly `files` (path → content). */
-function project(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'mxcp-project-'));
-  dirs.push(root);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const project = (files: Record<string, string>) => tempFiles(files, 'mxcp-project-');
 
 describe('resolveProfile', () => {
   const site = { profile: 'from-site' };

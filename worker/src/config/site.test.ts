@@ -1,34 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, ConfigErrors } from './errors.js';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { errorsOf, tempFiles } from './testdata/temp-files.js';
 import { findRepoRoot, loadSiteConfig } from './site.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-/** A temp project holding exactly `files` (path → content). */
-function project(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'mxcp-site-'));
-  dirs.push(root);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
-
-function errorsOf(fn: () => unknown): ConfigError[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigErrors) return err.errors;
-    if (err instanceof ConfigError) return [err];
-    throw err;
-  }
-  throw new Error('expected a config error');
-}
+const project = (files: Record<string, string>) => tempFiles(files, 'mxcp-site-');
 
 describe('findRepoRoot', () => {
   it('walks up from a nested folder to the folder holding mxcp-site.yml', () => {

@@ -1,39 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, ConfigErrors } from './errors.js';
+import { errorsOf, tempFiles } from './testdata/temp-files.js';
 import { loadUserConfig } from './user.js';
 
-const dirs: string[] = [];
 const savedHome = process.env.HOME;
 afterEach(() => {
   process.env.HOME = savedHome;
-  dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }));
 });
 
-/** A temp folder holding exactly `files` (path → content). */
-function folder(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'mxcp-user-'));
-  dirs.push(root);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
-
-function errorsOf(fn: () => unknown): ConfigError[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigErrors) return err.errors;
-    if (err instanceof ConfigError) return [err];
-    throw err;
-  }
-  throw new Error('expected a config error');
-}
-
+const folder = (files: Record<string, string>) => tempFiles(files, 'mxcp-user-');
 const site = { project: 'demo' };
 
 describe('loadUserConfig: where the file comes from', () => {

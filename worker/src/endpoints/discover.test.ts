@@ -1,24 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { loadSiteConfig } from '../config/site.js';
+import { tempFiles } from '../config/testdata/temp-files.js';
 import { discoverEndpoints } from './discover.js';
 import type { DiscoveryResult } from './loaded.js';
-
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 const SITE = 'mxcp: 1\nproject: demo\nprofile: dev\n';
 
 /** Writes a project holding `files` (plus a minimal mxcp-site.yml) and discovers its endpoints. */
 function discover(files: Record<string, string>): DiscoveryResult & { root: string } {
-  const root = mkdtempSync(join(tmpdir(), 'mxcp-endpoints-'));
-  dirs.push(root);
-  for (const [path, content] of Object.entries({ 'mxcp-site.yml': SITE, ...files })) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
+  const root = tempFiles({ 'mxcp-site.yml': SITE, ...files }, 'mxcp-endpoints-');
   const site = loadSiteConfig(root, { env: {} });
   return { ...discoverEndpoints({ repoRoot: root, site }), root };
 }
