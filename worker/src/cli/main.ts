@@ -2,9 +2,12 @@
 // The `mxcp` command line: one subcommand per file under commands/. Errors a
 // user can fix print as "Error: …" (or the JSON envelope) and exit with 1.
 import { Command } from 'commander';
+import { registerDriftCheck, registerDriftSnapshot } from './commands/drift.js';
 import { registerInit } from './commands/init.js';
 import { registerList, registerValidate } from './commands/inspect.js';
 import { registerLint } from './commands/lint.js';
+import { registerLog } from './commands/log.js';
+import { registerLogCleanup } from './commands/log-cleanup.js';
 import { registerQuery } from './commands/query.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
@@ -25,6 +28,10 @@ export function buildProgram(): Command {
   registerQuery(program);
   registerTest(program);
   registerLint(program);
+  registerDriftSnapshot(program);
+  registerDriftCheck(program);
+  registerLog(program);
+  registerLogCleanup(program);
   return program;
 }
 

@@ -1,6 +1,6 @@
 // What most commands do first: find the project from the working directory,
 // load both configs for the chosen profile, and open (compile) it.
-import { loadProjectConfig, type ProjectConfig } from '../config/index.js';
+import { loadProjectConfigAsync, type ProjectConfig } from '../config/index.js';
 import { openProject, type OpenedProject, type OpenOptions } from '../engine/index.js';
 
 export interface ProjectFlags {
@@ -8,8 +8,9 @@ export interface ProjectFlags {
   readonly?: boolean;
 }
 
-export function loadConfig(flags: ProjectFlags): ProjectConfig {
-  return loadProjectConfig({
+/** Resolves every reference of the active profile, vault:// and op:// included. */
+export function loadConfig(flags: ProjectFlags): Promise<ProjectConfig> {
+  return loadProjectConfigAsync({
     cwd: process.cwd(),
     profile: flags.profile,
     env: process.env,
@@ -18,5 +19,5 @@ export function loadConfig(flags: ProjectFlags): ProjectConfig {
 }
 
 export async function openFromFlags(flags: ProjectFlags, options: OpenOptions = {}): Promise<OpenedProject> {
-  return openProject(loadConfig(flags), options);
+  return openProject(await loadConfig(flags), options);
 }

@@ -4,7 +4,7 @@
 import { resolveProfile } from './profile.js';
 import { findRepoRoot, loadSiteConfig, parseFlag } from './site.js';
 import type { SiteConfig } from './site-schema.js';
-import { loadUserConfig, type LoadUserOptions } from './user.js';
+import { loadUserConfig, loadUserConfigAsync, type LoadUserOptions } from './user.js';
 import type {
   AuthConfig,
   SecretConfig,
@@ -51,8 +51,39 @@ export interface ProjectConfig {
   userProfile: UserProfileSettings;
 }
 
-/** Finds the project from `cwd`, resolves the profile and loads both config files. */
+/**
+ * Finds the project from `cwd`, resolves the profile and loads both config files.
+ * Secret-manager references (vault://, op://) in the user config are reported as
+ * errors here; `loadProjectConfigAsync` resolves them.
+ */
 export function loadProjectConfig(options: LoadProjectOptions = {}): ProjectConfig {
+  const found = findProject(options);
+  const user = loadUserConfig(found.site, found.profileName, found.env, {
+    cwd: found.cwd,
+    resolvers: options.resolvers,
+  });
+  return assemble(found, user, options);
+}
+
+/** `loadProjectConfig` that also resolves vault:// and op:// references in the user config. */
+export async function loadProjectConfigAsync(options: LoadProjectOptions = {}): Promise<ProjectConfig> {
+  const found = findProject(options);
+  const user = await loadUserConfigAsync(found.site, found.profileName, found.env, {
+    cwd: found.cwd,
+    resolvers: options.resolvers,
+  });
+  return assemble(found, user, options);
+}
+
+interface FoundProject {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  repoRoot: string;
+  site: SiteConfig;
+  profileName: string;
+}
+
+function findProject(options: LoadProjectOptions): FoundProject {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const repoRoot = findRepoRoot(cwd);
@@ -64,8 +95,11 @@ export function loadProjectConfig(options: LoadProjectOptions = {}): ProjectConf
     env,
     cwd,
   });
-  const user = loadUserConfig(site, profileName, env, { cwd, resolvers: options.resolvers });
+  return { cwd, env, repoRoot, site, profileName };
+}
 
+function assemble(found: FoundProject, user: UserConfig, options: LoadProjectOptions): ProjectConfig {
+  const { env, repoRoot, site, profileName } = found;
   const siteProfile = site.profiles[profileName];
   const readonly =
     Boolean(options.readonly) || parseFlag(env.MXCP_READONLY ?? '') === true || siteProfile.duckdb.readonly;

@@ -1,11 +1,16 @@
 // References in user-config string values (MXCP-SPEC §3, Interpolation):
 // `${VAR}` anywhere in a string, and whole-value scheme references such as
 // `file://...`, `vault://...`, `op://...`. Scheme resolvers live in one
-// registry keyed by prefix, so a real Vault or 1Password client is plugged in
-// here and nowhere else.
+// registry keyed by prefix, so a secret-manager client is plugged in here and
+// nowhere else. Secret managers answer over the network, so a resolver may
+// return a promise: `resolveReferencesAsync` waits for all of a tree's
+// references together; the synchronous `resolveReferences` serves callers that
+// cannot wait and reports such references as errors.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConfigError } from './errors.js';
+import { resolveOnePasswordReference } from './refs/onepassword.js';
+import { resolveVaultReference } from './refs/vault.js';
 import type { OnePasswordConfig, VaultConfig } from './user-schema.js';
 import type { PathSegment, YamlSource } from './yaml-source.js';
 
@@ -16,10 +21,15 @@ export interface ReferenceContext {
   /** Secret-manager settings from the user config, for the resolvers that need them. */
   vault?: VaultConfig;
   onepassword?: OnePasswordConfig;
+  /** Aborted when nobody will wait for the answer: network resolvers then make no request. */
+  signal?: AbortSignal;
 }
 
-/** Resolves one whole-value reference (`reference` includes its prefix). Throws an Error saying what is wrong. */
-export type SchemeResolver = (reference: string, context: ReferenceContext) => string;
+/**
+ * Resolves one whole-value reference (`reference` includes its prefix). Throws (or rejects
+ * with) an Error saying what is wrong; the message names the reference, never a secret.
+ */
+export type SchemeResolver = (reference: string, context: ReferenceContext) => string | Promise<string>;
 
 const ENV_VAR = /\$\{([A-Za-z0-9_]+)\}/g;
 
@@ -36,20 +46,11 @@ export const resolveFileReference: SchemeResolver = (reference, context) => {
   }
 };
 
-const notSupportedYet =
-  (what: string): SchemeResolver =>
-  (reference) => {
-    throw new Error(
-      `${what} references are not supported yet: cannot resolve '${reference}'; ` +
-        'configure the value directly, as ${ENV_VAR} or as a file:// reference instead',
-    );
-  };
-
 /** The scheme registry, keyed by prefix. */
 export const SCHEME_RESOLVERS: ReadonlyMap<string, SchemeResolver> = new Map<string, SchemeResolver>([
   ['file://', resolveFileReference],
-  ['vault://', notSupportedYet('Vault')],
-  ['op://', notSupportedYet('1Password')],
+  ['vault://', resolveVaultReference],
+  ['op://', resolveOnePasswordReference],
 ]);
 
 export interface ResolveOptions {
@@ -62,25 +63,77 @@ export interface ResolveOptions {
   resolvers?: ReadonlyMap<string, SchemeResolver>;
 }
 
-/** Returns a copy of `value` with every reference in its string leaves resolved. */
+/** A reference whose resolver answered with a promise, and where its value goes. */
+interface Pending {
+  path: readonly PathSegment[];
+  original: string;
+  value: Promise<string>;
+}
+
+/**
+ * Returns a copy of `value` with every reference in its string leaves resolved, for callers
+ * that cannot wait: a reference resolved over the network (vault://, op://) is reported as an
+ * error and left as written.
+ */
 export function resolveReferences(value: unknown, options: ResolveOptions): unknown {
-  if (typeof value === 'string') return resolveString(value, options);
-  if (Array.isArray(value)) {
-    return value.map((item, i) => resolveReferences(item, { ...options, path: [...options.path, i] }));
+  const pending: Pending[] = [];
+  const context = { ...options.context, signal: AbortSignal.abort() };
+  const copy = walk(value, options.path, { ...options, context }, pending);
+  for (const p of pending) {
+    p.value.catch(() => undefined); // never awaited: keep a failure from going unhandled
+    options.errors.push(
+      options.source.errorAt(
+        p.path,
+        `Cannot resolve '${p.original}' here: secret-manager references need the asynchronous config loader`,
+      ),
+    );
   }
+  return copy;
+}
+
+/**
+ * Returns a copy of `value` with every reference in its string leaves resolved; references
+ * answered over the network are resolved concurrently. Errors are reported in document order.
+ */
+export async function resolveReferencesAsync(value: unknown, options: ResolveOptions): Promise<unknown> {
+  const pending: Pending[] = [];
+  const copy = walk(value, options.path, options, pending);
+  const settled = await Promise.allSettled(pending.map((p) => p.value));
+  let result = copy;
+  settled.forEach((outcome, i) => {
+    const { path } = pending[i];
+    if (outcome.status === 'fulfilled') {
+      result = withValueAt(result, path.slice(options.path.length), outcome.value);
+    } else {
+      options.errors.push(options.source.errorAt(path, errorText(outcome.reason)));
+    }
+  });
+  return result;
+}
+
+function walk(
+  value: unknown,
+  path: readonly PathSegment[],
+  options: ResolveOptions,
+  pending: Pending[],
+): unknown {
+  if (typeof value === 'string') return resolveString(value, path, options, pending);
+  if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i], options, pending));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [
-        key,
-        resolveReferences(item, { ...options, path: [...options.path, key] }),
-      ]),
+      Object.entries(value).map(([key, item]) => [key, walk(item, [...path, key], options, pending)]),
     );
   }
   return value;
 }
 
-function resolveString(text: string, options: ResolveOptions): string {
-  const { context, source, path, errors } = options;
+function resolveString(
+  text: string,
+  path: readonly PathSegment[],
+  options: ResolveOptions,
+  pending: Pending[],
+): string {
+  const { context, source, errors } = options;
   let missing = false;
   const interpolated = text.replace(ENV_VAR, (whole, name: string) => {
     const value = context.env[name];
@@ -96,11 +149,30 @@ function resolveString(text: string, options: ResolveOptions): string {
   for (const [prefix, resolver] of options.resolvers ?? SCHEME_RESOLVERS) {
     if (!interpolated.startsWith(prefix)) continue;
     try {
-      return resolver(interpolated, context);
+      const resolved = resolver(interpolated, context);
+      if (typeof resolved === 'string') return resolved;
+      pending.push({ path, original: text, value: resolved });
     } catch (err) {
-      errors.push(source.errorAt(path, (err as Error).message));
-      return text;
+      errors.push(source.errorAt(path, errorText(err)));
     }
+    return text;
   }
   return interpolated;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A copy of `root` with the value at `path` replaced (copies only the containers on the path). */
+function withValueAt(root: unknown, path: readonly PathSegment[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const [head, ...rest] = path;
+  if (Array.isArray(root)) {
+    const copy = [...root];
+    copy[head as number] = withValueAt(root[head as number], rest, value);
+    return copy;
+  }
+  const record = root as Record<string, unknown>;
+  return { ...record, [head]: withValueAt(record[head], rest, value) };
 }

@@ -59,11 +59,37 @@ export type DbtConfig = Static<typeof DbtConfig>;
 
 const sqlToolOverride = Type.Optional(Type.Object({ description: nullableString({ minLength: 1 }) }, strict));
 
+/** One CEL rule, as in an endpoint's `policies:` (MXCP-SPEC §4.8). */
+const PolicyRule = Type.Object(
+  {
+    condition: Type.String({ minLength: 1 }),
+    action: Type.Union([
+      Type.Literal('deny'),
+      Type.Literal('filter_fields'),
+      Type.Literal('mask_fields'),
+      Type.Literal('filter_sensitive_fields'),
+    ]),
+    reason: Type.Optional(Type.String()),
+    fields: Type.Optional(Type.Array(Type.String())),
+  },
+  strict,
+);
+
 export const SqlToolsConfig = block({
   enabled: Type.Boolean({ default: false }),
   execute_sql_query: sqlToolOverride,
   list_tables: sqlToolOverride,
   get_table_schema: sqlToolOverride,
+  /**
+   * Not in MXCP (whose SQL tools have no policies): CEL rules for all three tools.
+   * Input rules see `tool`, `sql`, `table_name` and `user`; output rules `user` and `response`.
+   */
+  policies: Type.Optional(
+    Type.Object(
+      { input: Type.Optional(Type.Array(PolicyRule)), output: Type.Optional(Type.Array(PolicyRule)) },
+      strict,
+    ),
+  ),
 });
 export type SqlToolsConfig = Static<typeof SqlToolsConfig>;
 

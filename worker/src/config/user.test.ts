@@ -209,7 +209,7 @@ describe('loadUserConfig: references', () => {
     expect(error.message).toMatch(/^Cannot read file '\/definitely\/not\/here'/);
   });
 
-  it('says vault:// and op:// are not supported yet instead of passing the reference through', () => {
+  it('says the synchronous loader cannot resolve vault:// and op:// instead of passing them through', () => {
     const dir = folder({
       'c.yml': [
         'mxcp: 1',
@@ -228,12 +228,8 @@ describe('loadUserConfig: references', () => {
     });
     const errors = errorsOf(() => loadUserConfig(site, 'dev', { MXCP_CONFIG: join(dir, 'c.yml') }));
     expect(errors.map((e) => e.message)).toEqual([
-      expect.stringMatching(
-        /^Vault references are not supported yet: cannot resolve 'vault:\/\/secret\/db#password'; configure /,
-      ),
-      expect.stringMatching(
-        /^1Password references are not supported yet: cannot resolve 'op:\/\/vault\/item\/field'; configure /,
-      ),
+      "Cannot resolve 'vault://secret/db#password' here: secret-manager references need the asynchronous config loader",
+      "Cannot resolve 'op://vault/item/field' here: secret-manager references need the asynchronous config loader",
     ]);
   });
 

@@ -7,7 +7,12 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
-import { resolveReferences, type ReferenceContext, type SchemeResolver } from './refs.js';
+import {
+  resolveReferences,
+  resolveReferencesAsync,
+  type ReferenceContext,
+  type SchemeResolver,
+} from './refs.js';
 import { checkSchema, throwIfAny, withDefaults } from './schema-check.js';
 import type { SiteConfig } from './site-schema.js';
 import { UserConfigSchema, UserProfileConfig, UserProjectConfig, type UserConfig } from './user-schema.js';
@@ -33,6 +38,8 @@ export function userConfigPath(
 /**
  * Loads the user config for `site.project` and `profileName`. A missing default
  * file yields a generated config; a missing `$MXCP_CONFIG` file is an error.
+ * Secret-manager references (vault://, op://) need the network: this synchronous
+ * form reports them as errors; `loadUserConfigAsync` resolves them.
  */
 export function loadUserConfig(
   site: Pick<SiteConfig, 'project'>,
@@ -40,6 +47,35 @@ export function loadUserConfig(
   env: NodeJS.ProcessEnv = process.env,
   options: LoadUserOptions = {},
 ): UserConfig {
+  const read = readUserConfig(env, options);
+  const errors: ConfigError[] = [];
+  const interpolated = interpolateActive(read, site.project, profileName, errors);
+  throwIfAny(errors);
+  return finishUserConfig(read, interpolated, site.project, profileName);
+}
+
+/** `loadUserConfig` that also resolves vault:// and op:// references, concurrently. */
+export async function loadUserConfigAsync(
+  site: Pick<SiteConfig, 'project'>,
+  profileName: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadUserOptions = {},
+): Promise<UserConfig> {
+  const read = readUserConfig(env, options);
+  const errors: ConfigError[] = [];
+  const interpolated = await interpolateActiveAsync(read, site.project, profileName, errors);
+  throwIfAny(errors);
+  return finishUserConfig(read, interpolated, site.project, profileName);
+}
+
+interface ReadUserConfig {
+  source: YamlSource;
+  raw: unknown;
+  context: ReferenceContext;
+  resolvers?: ReadonlyMap<string, SchemeResolver>;
+}
+
+function readUserConfig(env: NodeJS.ProcessEnv, options: LoadUserOptions): ReadUserConfig {
   const cwd = options.cwd ?? process.cwd();
   const { path, explicit } = userConfigPath(env, cwd);
   let source: YamlSource;
@@ -55,68 +91,123 @@ export function loadUserConfig(
   }
   const migration = checkFormatVersion(source, 'the user config');
   if (migration) throw migration;
+  return { source, raw: source.value ?? {}, context: { env, cwd }, resolvers: options.resolvers };
+}
 
-  const raw = source.value ?? {};
-  const interpolated = interpolateActive(
-    raw,
-    site.project,
-    profileName,
-    source,
-    { env, cwd },
-    options.resolvers,
-  );
-  const { value: config, errors } = checkSchema(UserConfigSchema, source, interpolated, {
+function finishUserConfig(
+  read: ReadUserConfig,
+  interpolated: unknown,
+  project: string,
+  profile: string,
+): UserConfig {
+  const { value: config, errors } = checkSchema(UserConfigSchema, read.source, interpolated, {
     coerceTypes: true,
-    hideValue: (path) => referenceAt(raw, path),
+    hideValue: (path) => referenceAt(read.raw, path),
   });
   throwIfAny(errors);
 
-  config.projects[site.project] ??= withDefaults(UserProjectConfig);
-  config.projects[site.project].profiles[profileName] ??= withDefaults(UserProfileConfig);
+  config.projects[project] ??= withDefaults(UserProjectConfig);
+  config.projects[project].profiles[profile] ??= withDefaults(UserProfileConfig);
   return config;
 }
 
+/** The parts of the raw config that are interpolated, in order: secret-manager settings, then the rest. */
+function activePaths(raw: Record<string, unknown>, project: string, profile: string) {
+  const settings = ['vault', 'onepassword'].filter((key) => key in raw).map((key): PathSegment[] => [key]);
+  const rest = Object.keys(raw)
+    .filter((key) => key !== 'projects' && key !== 'vault' && key !== 'onepassword')
+    .map((key): PathSegment[] => [key]);
+  const projects = raw.projects;
+  const profiles = isRecord(projects) && isRecord(projects[project]) ? projects[project].profiles : undefined;
+  if (isRecord(profiles) && profile in profiles) rest.push(['projects', project, 'profiles', profile]);
+  return { settings, rest };
+}
+
+/** The secret-manager settings as resolved so far, for the vault:// and op:// resolvers. */
+function withSettings(context: ReferenceContext, config: Record<string, unknown>): ReferenceContext {
+  return {
+    ...context,
+    vault: config.vault as ReferenceContext['vault'],
+    onepassword: config.onepassword as ReferenceContext['onepassword'],
+  };
+}
+
 /** Resolves references in the top-level settings and in `projects.<project>.profiles.<profile>` only. */
-function interpolateActive(
-  raw: unknown,
+function interpolateActive(read: ReadUserConfig, project: string, profile: string, errors: ConfigError[]) {
+  const { raw, source, resolvers } = read;
+  if (!isRecord(raw)) return raw;
+  const { settings, rest } = activePaths(raw, project, profile);
+  let config = raw;
+  let context = read.context;
+  for (const path of settings) {
+    const value = resolveReferences(valueAt(raw, path), { context, source, path, errors, resolvers });
+    config = withValueAt(config, path, value);
+  }
+  context = withSettings(context, config);
+  for (const path of rest) {
+    const value = resolveReferences(valueAt(raw, path), { context, source, path, errors, resolvers });
+    config = withValueAt(config, path, value);
+  }
+  return config;
+}
+
+/**
+ * `interpolateActive` waiting for network references. Within each part they resolve
+ * concurrently; the parts go one after another so errors keep their document order.
+ */
+async function interpolateActiveAsync(
+  read: ReadUserConfig,
   project: string,
   profile: string,
-  source: YamlSource,
-  base: Pick<ReferenceContext, 'env' | 'cwd'>,
-  resolvers: ReadonlyMap<string, SchemeResolver> | undefined,
-): unknown {
+  errors: ConfigError[],
+): Promise<unknown> {
+  const { raw, source, resolvers } = read;
   if (!isRecord(raw)) return raw;
-  const errors: ConfigError[] = [];
-  const context: ReferenceContext = { ...base };
-  const resolveAt = (value: unknown, path: (string | number)[]) =>
-    resolveReferences(value, { context, source, path, errors, resolvers });
-
-  // Secret-manager settings first: the resolvers for vault:// and op:// read them.
-  const config: Record<string, unknown> = { ...raw };
-  for (const key of ['vault', 'onepassword']) if (key in config) config[key] = resolveAt(config[key], [key]);
-  context.vault = config.vault as ReferenceContext['vault'];
-  context.onepassword = config.onepassword as ReferenceContext['onepassword'];
-  for (const key of Object.keys(config)) {
-    if (key !== 'projects' && key !== 'vault' && key !== 'onepassword')
-      config[key] = resolveAt(config[key], [key]);
+  const { settings, rest } = activePaths(raw, project, profile);
+  let config = raw;
+  let context = read.context;
+  for (const path of settings) {
+    const value = await resolveReferencesAsync(valueAt(raw, path), {
+      context,
+      source,
+      path,
+      errors,
+      resolvers,
+    });
+    config = withValueAt(config, path, value);
   }
-
-  const projects = config.projects;
-  const profiles = isRecord(projects) && isRecord(projects[project]) ? projects[project].profiles : undefined;
-  if (isRecord(projects) && isRecord(profiles) && profile in profiles) {
-    config.projects = {
-      ...projects,
-      [project]: {
-        ...(projects[project] as Record<string, unknown>),
-        profiles: {
-          ...profiles,
-          [profile]: resolveAt(profiles[profile], ['projects', project, 'profiles', profile]),
-        },
-      },
-    };
+  context = withSettings(context, config);
+  for (const path of rest) {
+    const value = await resolveReferencesAsync(valueAt(raw, path), {
+      context,
+      source,
+      path,
+      errors,
+      resolvers,
+    });
+    config = withValueAt(config, path, value);
   }
-  throwIfAny(errors);
   return config;
+}
+
+function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
+  let node = root;
+  for (const segment of path) node = isRecord(node) ? node[segment as string] : undefined;
+  return node;
+}
+
+/** A copy of `root` with `path` (through objects only) set to `value`. */
+function withValueAt(
+  root: Record<string, unknown>,
+  path: readonly PathSegment[],
+  value: unknown,
+): Record<string, unknown> {
+  const [head, ...tail] = path as string[];
+  const child = root[head];
+  return {
+    ...root,
+    [head]: tail.length === 0 ? value : withValueAt(isRecord(child) ? child : {}, tail, value),
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -5,8 +5,14 @@
 // A query holds its connection for the whole "register request context → prepare/bind → execute"
 // sequence, so concurrent requests never see each other's user or headers. Parameters are always
 // bound as `$name`, never spliced. Prepared statements are cached per connection by SQL text.
+//
+// Every query is traced as `mxcp.duckdb.execute` (MXCP-SPEC §11) and reported to an optional
+// observer (metrics). Neither ever sees SQL text or parameter values: the span carries a hash of
+// the statement, its operation and the parameter count.
 
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { DuckDBConnection, DuckDBExtractedStatements, DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { SqlRequestContext } from './request-functions.js';
 import { bindParameters, parameterNames } from './bind.js';
@@ -17,7 +23,7 @@ import { type SharedInstance, acquireInstance, releaseInstance } from './instanc
 import { type DbLogger, stderrLogger } from './log.js';
 import { Pool, type PoolStats } from './pool.js';
 import { registerRequestFunctions } from './request-functions.js';
-import { type SecretSpec, injectSecrets } from './secrets.js';
+import { type SecretSpec, dropSecrets, injectSecrets } from './secrets.js';
 import { StatementCache } from './statement-cache.js';
 
 export type Row = Record<string, JsonValue>;
@@ -33,6 +39,17 @@ export interface DatabaseOptions {
   /** Prepared statements kept per connection; default 128. */
   statementCacheSize?: number;
   logger?: DbLogger;
+  /** Told when each query starts and ends (duckdb metrics). */
+  observer?: QueryObserver;
+}
+
+/** MXCP's `db.operation` values. */
+export type SqlOperation = 'select' | 'insert' | 'update' | 'delete' | 'create' | 'drop' | 'unknown';
+
+/** Counts queries without seeing them: only the operation and the outcome. */
+export interface QueryObserver {
+  /** A query starts; the returned function is called exactly once when it ends. */
+  started(operation: SqlOperation): (status: 'success' | 'error') => void;
 }
 
 export interface DatabaseStats extends PoolStats {
@@ -60,17 +77,28 @@ export class Database {
     private readonly shared: SharedInstance,
     private readonly pool: Pool<PooledConnection>,
     readonly path: string,
+    private readonly observer: QueryObserver | undefined,
   ) {}
 
   static async open(opts: DatabaseOptions): Promise<Database> {
     const shared = await acquireInstance(opts.path, opts.readonly);
     const logger = opts.logger ?? stderrLogger;
     const cacheSize = opts.statementCacheSize ?? 128;
+    // Secrets are instance-wide: this Database now owns them (see SharedInstance.secretsGeneration).
+    const secrets = opts.secrets ?? [];
+    const generation = ++shared.secretsGeneration;
+    const wanted = new Set(secrets.map((s) => s.name));
+    let stale = [...shared.secretNames].filter((name) => !wanted.has(name));
+    shared.secretNames = wanted;
     const create = async (): Promise<PooledConnection> => {
       const connection = await shared.instance.connect();
       try {
         await loadExtensions(connection, opts.extensions ?? []);
-        await injectSecrets(connection, opts.secrets ?? [], logger);
+        if (shared.secretsGeneration === generation) {
+          await dropSecrets(connection, stale, logger);
+          stale = [];
+          await injectSecrets(connection, secrets, logger);
+        }
         registerRequestFunctions(connection, shared.contexts);
       } catch (err) {
         connection.closeSync();
@@ -96,7 +124,7 @@ export class Database {
       releaseInstance(shared);
       throw err;
     }
-    return new Database(shared, pool, opts.path);
+    return new Database(shared, pool, opts.path, opts.observer);
   }
 
   get readonly(): boolean {
@@ -117,27 +145,31 @@ export class Database {
    * Failures are SqlError("Failed to execute SQL: <DuckDB message>").
    */
   async query(sql: string, params: Record<string, unknown> = {}, ctx?: SqlRequestContext): Promise<Row[]> {
-    return this.withConnection(ctx, async (pc) => {
-      try {
-        return await this.runCached(pc, sql, params);
-      } catch (err) {
-        // A failed statement may be stale (schema changed): prepare it afresh next time.
-        pc.statements.delete(sql);
-        throw executionError(err);
-      }
-    });
+    return this.traced(sql, Object.keys(params).length, () =>
+      this.withConnection(ctx, async (pc) => {
+        try {
+          return await this.runCached(pc, sql, params);
+        } catch (err) {
+          // A failed statement may be stale (schema changed): prepare it afresh next time.
+          pc.statements.delete(sql);
+          throw executionError(err);
+        }
+      }),
+    );
   }
 
   /** Runs setup statements (no parameters, no results), e.g. a project's init SQL. */
   async exec(sql: string): Promise<void> {
-    await this.withConnection(undefined, async (pc) => {
-      try {
-        const extracted = await extract(pc.connection, sql);
-        await runStatements(extracted, {});
-      } catch (err) {
-        throw executionError(err);
-      }
-    });
+    await this.traced(sql, 0, () =>
+      this.withConnection(undefined, async (pc) => {
+        try {
+          const extracted = await extract(pc.connection, sql);
+          await runStatements(extracted, {});
+        } catch (err) {
+          throw executionError(err);
+        }
+      }),
+    );
   }
 
   /**
@@ -160,6 +192,13 @@ export class Database {
     });
   }
 
+  /** Interrupts the queries running now (they fail with DuckDB's "Interrupted" error); for shutdown. */
+  interrupt(): number {
+    const busy = this.pool.borrowedItems();
+    for (const pc of busy) pc.connection.interrupt();
+    return busy.length;
+  }
+
   /** Stops new queries, waits for running ones, closes the connections and (if last) the instance. */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -167,6 +206,34 @@ export class Database {
       releaseInstance(this.shared);
     })();
     return this.closing;
+  }
+
+  /** One `mxcp.duckdb.execute` span and one observer report around a query. */
+  private async traced<T>(sql: string, parameterCount: number, work: () => Promise<T>): Promise<T> {
+    const operation = sqlOperation(sql);
+    const done = this.observer?.started(operation);
+    const span = tracer.startSpan('mxcp.duckdb.execute', {
+      attributes: {
+        'db.system': 'duckdb',
+        'db.statement.hash': statementHash(sql),
+        'db.operation': operation,
+        'db.parameters.count': parameterCount,
+        'db.readonly': this.readonly,
+      },
+    });
+    try {
+      const result = await work();
+      if (Array.isArray(result)) span.setAttribute('db.rows_affected', result.length);
+      done?.('success');
+      return result;
+    } catch (err) {
+      // The error's type only: DuckDB messages can quote parameter values.
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' });
+      done?.('error');
+      throw err;
+    } finally {
+      span.end();
+    }
   }
 
   private async withConnection<T>(
@@ -209,6 +276,23 @@ export class Database {
     pc.statements.set(sql, { kind: 'single', statement });
     return runPrepared(statement, params);
   }
+}
+
+const tracer = trace.getTracer('mxcp');
+
+/** `db.statement.hash`: identifies a statement across spans without revealing it. */
+export function statementHash(sql: string): string {
+  return createHash('sha256').update(sql).digest('hex').slice(0, 16);
+}
+
+const OPERATIONS = new Set<SqlOperation>(['select', 'insert', 'update', 'delete', 'create', 'drop']);
+
+/** The first statement's verb after comments and parentheses; `WITH … SELECT` counts as select. */
+export function sqlOperation(sql: string): SqlOperation {
+  const text = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
+  const verb = /^[\s(;]*([A-Za-z]+)/.exec(text)?.[1]?.toLowerCase();
+  if (verb === 'with' || verb === 'from') return 'select';
+  return verb && OPERATIONS.has(verb as SqlOperation) ? (verb as SqlOperation) : 'unknown';
 }
 
 async function extract(connection: DuckDBConnection, sql: string): Promise<DuckDBExtractedStatements> {

@@ -1,6 +1,13 @@
 // The DuckDB layer's public surface.
 
-export { Database, defaultPoolSize, type DatabaseOptions, type DatabaseStats, type Row } from './database.js';
+export {
+  Database,
+  defaultPoolSize,
+  type DatabaseOptions,
+  type DatabaseStats,
+  type QueryObserver,
+  type Row,
+} from './database.js';
 export { SqlError, DatabaseOpenError } from './errors.js';
 export { convertRows, convertValue, type JsonValue } from './convert.js';
 export { inferType } from './bind.js';

@@ -16,6 +16,15 @@ export interface SharedInstance {
   readonly readonly: boolean;
   readonly contexts: RequestContextRegistry;
   refs: number;
+  /**
+   * DuckDB temporary secrets belong to the instance, not to a connection. When a reload opens a
+   * second Database on the same file while the first still drains, only the newest one (the
+   * highest generation) may (re)create secrets, or a late connection of the old pool would put
+   * back the old values.
+   */
+  secretsGeneration: number;
+  /** Secret names the current generation created, so the next one can drop those it no longer has. */
+  secretNames: Set<string>;
 }
 
 const open = new Map<string, Promise<SharedInstance>>();
@@ -44,6 +53,8 @@ export async function acquireInstance(path: string, readonly: boolean): Promise<
     readonly,
     contexts: new RequestContextRegistry(),
     refs: 1,
+    secretsGeneration: 0,
+    secretNames: new Set<string>(),
   }));
   open.set(key, creating);
   try {

@@ -20,6 +20,8 @@ export interface PoolStats {
 export class Pool<T> {
   private readonly idle: T[] = [];
   private readonly waiters: Waiter<T>[] = [];
+  /** Items currently borrowed, so shutdown can interrupt the work running on them. */
+  private readonly lent = new Set<T>();
   private size = 0;
   private borrowed = 0;
   private closed = false;
@@ -43,6 +45,7 @@ export class Pool<T> {
     const item = this.idle.pop();
     if (item !== undefined) {
       this.borrowed++;
+      this.lent.add(item);
       return Promise.resolve(item);
     }
     return new Promise<T>((resolve, reject) => {
@@ -52,8 +55,14 @@ export class Pool<T> {
     });
   }
 
+  /** The items borrowed right now. */
+  borrowedItems(): T[] {
+    return [...this.lent];
+  }
+
   release(item: T): void {
     if (this.closed) {
+      this.lent.delete(item);
       this.size--;
       this.borrowed--;
       this.destroy(item);
@@ -66,11 +75,13 @@ export class Pool<T> {
       return;
     }
     this.borrowed--;
+    this.lent.delete(item);
     this.idle.push(item);
   }
 
   /** Destroys a borrowed item instead of returning it (e.g. a connection left in a bad state). */
   discard(item: T): void {
+    this.lent.delete(item);
     this.size--;
     this.borrowed--;
     this.destroy(item);
@@ -102,6 +113,7 @@ export class Pool<T> {
           this.release(item);
           waiter.reject(new DatabaseOpenError('The database is closed'));
         } else {
+          this.lent.add(item);
           waiter.resolve(item);
         }
       },

@@ -101,3 +101,18 @@ export async function injectSecrets(
     }
   }
 }
+
+/** Drops temporary secrets a previous configuration created and the current one no longer has. */
+export async function dropSecrets(
+  connection: DuckDBConnection,
+  names: readonly string[],
+  logger: DbLogger,
+): Promise<void> {
+  for (const name of names) {
+    try {
+      await connection.run(`DROP TEMPORARY SECRET IF EXISTS ${quoteIdentifier(name)}`);
+    } catch (err) {
+      logger.warn('could not drop a removed DuckDB secret', { secret: name, reason: duckdbMessageOf(err) });
+    }
+  }
+}

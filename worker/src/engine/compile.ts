@@ -1,7 +1,7 @@
 // Compile loaded endpoint files into callable entries: parameter validators,
 // output validators and schemas, SQL checked against the database (PREPARE and
-// MXCP's parameter-set equality), prompt templates. Done once at start and on
-// reload, never on the request path.
+// MXCP's parameter-set equality), prompt templates, CEL policies. Done once at
+// start and on reload, never on the request path.
 import { ConfigError } from '../config/errors.js';
 import type { Database } from '../db/index.js';
 import type { LoadedEndpoint, EndpointFailure } from '../endpoints/index.js';
@@ -22,12 +22,15 @@ import {
 import type { JsonSchema } from './types.js';
 import { compilePromptMessages, type CompiledPrompt } from './prompts.js';
 import { compileUriTemplate, isTemplate, type UriMatcher } from '../endpoints/index.js';
+import { compilePolicies, PolicyConfigError, type PolicyLogger, type PolicySet } from '../policy/index.js';
 
 interface CompiledBase {
   path: string;
   parameters: Parameter[];
   validator: ParameterValidator;
   inputSchema: JsonSchema;
+  /** The `policies:` block, compiled; an inactive set when none is declared. */
+  policies: PolicySet;
 }
 
 export interface CompiledSqlEndpoint extends CompiledBase {
@@ -66,12 +69,21 @@ export interface CompileResult {
   failures: EndpointFailure[];
 }
 
-export async function compileEndpoints(loaded: LoadedEndpoint[], db: Database): Promise<CompileResult> {
+export interface CompileOptions {
+  /** Where policy evaluation errors are logged (default: JSON lines on stderr). */
+  policyLogger?: PolicyLogger;
+}
+
+export async function compileEndpoints(
+  loaded: LoadedEndpoint[],
+  db: Database,
+  options: CompileOptions = {},
+): Promise<CompileResult> {
   const endpoints: CompiledEndpoint[] = [];
   const failures: EndpointFailure[] = [];
   for (const endpoint of loaded) {
     try {
-      endpoints.push(await compileEndpoint(endpoint, db));
+      endpoints.push(await compileEndpoint(endpoint, db, options));
     } catch (error) {
       failures.push({
         path: endpoint.path,
@@ -84,7 +96,11 @@ export async function compileEndpoints(loaded: LoadedEndpoint[], db: Database): 
   return { endpoints, failures };
 }
 
-async function compileEndpoint(endpoint: LoadedEndpoint, db: Database): Promise<CompiledEndpoint> {
+async function compileEndpoint(
+  endpoint: LoadedEndpoint,
+  db: Database,
+  options: CompileOptions,
+): Promise<CompiledEndpoint> {
   const definition = endpoint.definition;
   const parameters = definition.parameters ?? [];
   const base: CompiledBase = {
@@ -92,6 +108,7 @@ async function compileEndpoint(endpoint: LoadedEndpoint, db: Database): Promise<
     parameters,
     validator: compileParameters(parameters),
     inputSchema: inputSchemaFor(parameters),
+    policies: compileEndpointPolicies(endpoint, parameters, options),
   };
   if (endpoint.kind === 'prompt') {
     return {
@@ -103,13 +120,6 @@ async function compileEndpoint(endpoint: LoadedEndpoint, db: Database): Promise<
     };
   }
   const executable = definition as ToolDefinition | ResourceDefinition;
-  if (policiesDeclared(executable)) {
-    throw located(
-      endpoint,
-      [endpoint.kind, 'policies'],
-      'policies are declared, but this worker version does not enforce CEL policies yet; refusing to serve the endpoint unprotected',
-    );
-  }
   if (!endpoint.source || endpoint.source.kind !== 'sql') {
     throw located(
       endpoint,
@@ -142,9 +152,23 @@ async function compileEndpoint(endpoint: LoadedEndpoint, db: Database): Promise<
   };
 }
 
-function policiesDeclared(definition: ToolDefinition | ResourceDefinition): boolean {
-  const p = definition.policies;
-  return Boolean(p && ((p.input?.length ?? 0) > 0 || (p.output?.length ?? 0) > 0));
+/** CEL is checked here, at load time (MXCP only finds bad CEL when a call evaluates it). */
+function compileEndpointPolicies(
+  endpoint: LoadedEndpoint,
+  parameters: Parameter[],
+  options: CompileOptions,
+): PolicySet {
+  try {
+    return compilePolicies(endpoint.definition.policies, {
+      returnType: endpoint.definition.return,
+      parameters: parameters.map((p) => p.name),
+      logger: options.policyLogger,
+      endpoint: `${endpoint.kind}/${endpoint.name}`,
+    });
+  } catch (error) {
+    if (!(error instanceof PolicyConfigError)) throw error;
+    throw located(endpoint, [endpoint.kind, 'policies', ...error.path], error.message, error.hint);
+  }
 }
 
 /** PREPARE the SQL, then require its `$names` to equal the declared parameters (MXCP-SPEC §4.6). */

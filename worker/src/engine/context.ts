@@ -22,6 +22,21 @@ export interface RequestContext {
   headers: Record<string, string>;
   sessionId: string | null;
   caller: CallerType;
+  /** Facts gathered during the call for audit and telemetry; the outermost layer creates it. */
+  trail?: CallTrail;
+}
+
+/** MXCP's policy decision for one call (MXCP-SPEC §5 "Decision reporting"). */
+export interface PolicyOutcome {
+  decision: 'allow' | 'deny' | 'warn' | null;
+  reason: string | null;
+  /** `"input[i]: <cond>"` / `"output[i]: <cond>"`, in evaluation order. */
+  evaluated: string[];
+}
+
+/** What the engine learned while running one call, read by the audit and telemetry layers. */
+export interface CallTrail {
+  policy?: PolicyOutcome;
 }
 
 export function anonymousContext(caller: CallerType, headers: Record<string, string> = {}): RequestContext {

@@ -7,10 +7,9 @@ import { structuredContentFor } from '../types/index.js';
 import type { BuiltinTool } from './builtin-tools.js';
 import type { CompiledEndpoint, CompiledPromptEndpoint, CompiledResource, CompiledTool } from './compile.js';
 import type { RequestContext } from './context.js';
-import { asEndpointError, executeSqlEndpoint } from './execute.js';
-import { toMcpMessages, type RenderedPromptMessage } from './prompts.js';
+import { asEndpointError, executePrompt, executeSqlEndpoint } from './execute.js';
+import { toMcpMessages } from './prompts.js';
 import {
-  EndpointError,
   EndpointNotFoundError,
   type Engine,
   type CompletionRef,
@@ -104,11 +103,11 @@ export class ProjectEngine implements Engine {
   async getPrompt(
     name: string,
     args: Record<string, unknown>,
-    _ctx: RequestContext,
+    ctx: RequestContext,
   ): Promise<PromptGetResult> {
     const prompt = this.prompts.get(name);
     if (!prompt) throw new EndpointNotFoundError('prompt', name);
-    const rendered = renderPrompt(prompt, args ?? {});
+    const rendered = await executePrompt(prompt, args ?? {}, ctx);
     return { description: prompt.definition.description, messages: toMcpMessages(rendered) };
   }
 
@@ -144,23 +143,11 @@ export class ProjectEngine implements Engine {
     }
     const prompt = this.prompts.get(name);
     if (!prompt) throw new EndpointNotFoundError('prompt', name);
-    return renderPrompt(prompt, args);
+    return executePrompt(prompt, args, ctx);
   }
 
   async close(): Promise<void> {
     await this.db.close();
-  }
-}
-
-function renderPrompt(
-  prompt: CompiledPromptEndpoint,
-  args: Record<string, unknown>,
-): RenderedPromptMessage[] {
-  try {
-    return prompt.template.render(prompt.validator.validate(args));
-  } catch (error) {
-    if (error instanceof EndpointError) throw error;
-    throw asEndpointError(error);
   }
 }
 

@@ -1,7 +1,8 @@
 // Opening a project: discover endpoint files, open DuckDB, compile everything,
 // and report the endpoints that failed (with file and line) next to the engine.
 import type { ProjectConfig } from '../config/index.js';
-import { Database, type DbLogger } from '../db/index.js';
+import { Database, type DbLogger, type QueryObserver } from '../db/index.js';
+import type { PolicyLogger } from '../policy/index.js';
 import { discoverEndpoints, type EndpointFailure, type LoadedEndpoint } from '../endpoints/index.js';
 import { builtinSqlTools } from './builtin-tools.js';
 import { compileEndpoints } from './compile.js';
@@ -10,11 +11,16 @@ import { ProjectEngine } from './engine.js';
 export { ProjectEngine } from './engine.js';
 export * from './types.js';
 export * from './context.js';
+export { PolicyDeniedError } from './execute.js';
 
 export interface OpenOptions {
   /** `--sql-tools true|false`; undefined means the site's `sql_tools.enabled`. */
   sqlTools?: boolean;
   logger?: DbLogger;
+  /** Counts queries for the `mxcp_duckdb_*` metrics. */
+  observer?: QueryObserver;
+  /** Where CEL evaluation errors are logged (default: stderr JSON lines). */
+  policyLogger?: PolicyLogger;
 }
 
 export interface OpenedProject {
@@ -30,7 +36,11 @@ export interface OpenedProject {
 }
 
 /** The project's DuckDB for the active profile: path, read-only mode, extensions and secrets. */
-export function openDatabase(config: ProjectConfig, logger?: DbLogger): Promise<Database> {
+export function openDatabase(
+  config: ProjectConfig,
+  logger?: DbLogger,
+  observer?: QueryObserver,
+): Promise<Database> {
   const duckdb = config.profile.duckdb;
   return Database.open({
     path: duckdb.path,
@@ -38,16 +48,21 @@ export function openDatabase(config: ProjectConfig, logger?: DbLogger): Promise<
     extensions: config.site.extensions ?? [],
     secrets: config.userProfile.secrets ?? [],
     logger,
+    observer,
   });
 }
 
 export async function openProject(config: ProjectConfig, options: OpenOptions = {}): Promise<OpenedProject> {
   const discovery = discoverEndpoints(config);
-  const db = await openDatabase(config, options.logger);
+  const db = await openDatabase(config, options.logger, options.observer);
   try {
-    const compiled = await compileEndpoints(discovery.endpoints, db);
+    const compiled = await compileEndpoints(discovery.endpoints, db, {
+      policyLogger: options.policyLogger,
+    });
     const sqlToolsEnabled = options.sqlTools ?? config.site.sql_tools?.enabled ?? false;
-    const builtins = sqlToolsEnabled ? builtinSqlTools(db, config.site.sql_tools ?? {}) : [];
+    const builtins = sqlToolsEnabled
+      ? builtinSqlTools(db, config.site.sql_tools ?? {}, { policyLogger: options.policyLogger })
+      : [];
     const engine = new ProjectEngine(db, compiled.endpoints, builtins);
     const failedPaths = new Set(compiled.failures.map((f) => f.path));
     return {

@@ -21,6 +21,8 @@ export const MCP_PATH = '/mcp';
 const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
 /** Same bound the SDK applies when it reads bodies itself. */
 const MAX_BODY = '4mb';
+/** After interruptWork, how long interrupted requests get to send their error answers. */
+const INTERRUPT_SETTLE_MS = 2000;
 
 export interface HttpServerOptions {
   host: string;
@@ -47,6 +49,11 @@ export interface HttpServerOptions {
   logs?: McpLogFanout;
   instructions?: string;
   shutdownGraceMs?: number;
+  /**
+   * Called when requests are still running after the grace period (e.g. interrupt their DuckDB
+   * queries), so they end with an error answer instead of being cut off.
+   */
+  interruptWork?: () => void;
 }
 
 export interface HttpServerHandle {
@@ -138,12 +145,10 @@ export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions
     http.closeIdleConnections();
     const grace = opts.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
     if (activity.count > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        activity.idle(),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, grace))),
-      ]);
-      clearTimeout(timer);
+      if (!(await idleWithin(activity, grace)) && opts.interruptWork) {
+        opts.interruptWork();
+        await idleWithin(activity, INTERRUPT_SETTLE_MS);
+      }
       // An engine call has returned, but the SDK writes its answer a few microtasks later
       // (on the SSE stream for the legacy transport): let that happen before closing streams.
       await new Promise((resolve) => setImmediate(resolve));
@@ -165,6 +170,17 @@ export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions
     },
     close: () => (closing ??= close()),
   };
+}
+
+/** True when nothing is in progress within `ms`. */
+async function idleWithin(activity: Activity, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const idle = await Promise.race([
+    activity.idle().then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return idle;
 }
 
 function listen(http: NodeHttpServer, port: number, host: string): Promise<void> {

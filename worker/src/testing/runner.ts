@@ -2,6 +2,7 @@
 // produces MXCP's `mxcp test` JSON shapes. The engine does the real work
 // (policies, validation, reshaping); this module only builds each call's
 // arguments and context, times it, and judges the result.
+import { withClaimCapabilities, type ClaimMappings } from '../auth/claim-mappings.js';
 import type { EndpointDefinition, EndpointKind, TestDefinition } from '../endpoints/schema.js';
 import { lowerCaseKeys, userContextFromJson, type RequestContext } from '../engine/context.js';
 import type { Engine } from '../engine/types.js';
@@ -59,6 +60,8 @@ export interface TestRunOptions {
   /** `--user-context`: replaces every test's own `user_context`. */
   userContext?: Record<string, unknown>;
   requestHeaders?: Record<string, string>;
+  /** The profile's auth `claim_mappings`: test users get the capabilities their claims map to. */
+  claimMappings?: ClaimMappings;
   onProgress?: (event: TestProgressEvent) => void;
 }
 
@@ -182,7 +185,7 @@ function testContext(test: TestDefinition, opts: TestRunOptions): RequestContext
   // both build a "test"-provider user, as MXCP's test runner does.
   const rawUser = opts.userContext ?? test.user_context;
   return {
-    user: rawUser ? userContextFromJson(rawUser, 'test') : null,
+    user: rawUser ? withClaimCapabilities(userContextFromJson(rawUser, 'test'), opts.claimMappings) : null,
     headers: lowerCaseKeys(opts.requestHeaders ?? {}),
     sessionId: null,
     caller: 'test',

@@ -12,6 +12,10 @@ export const REDACTED = '[REDACTED]';
 type Transform = (value: unknown) => unknown;
 const identity: Transform = (value) => value;
 
+/** What a sensitive value becomes: "[REDACTED]" by default, or an audit redaction strategy. */
+export type Redactor = (value: unknown) => unknown;
+const redactFully: Redactor = () => REDACTED;
+
 /** True when the type, or anything nested in it, is marked sensitive. */
 export function hasSensitive(t: TypeDefinition): boolean {
   if (t.sensitive === true) return true;
@@ -21,16 +25,16 @@ export function hasSensitive(t: TypeDefinition): boolean {
 
 /**
  * Compiles a transform that replaces each sensitive part of a value. `remove`
- * drops sensitive object properties (filter_sensitive_fields); otherwise they
- * are replaced by `replacement`. A sensitive root always becomes `replacement`.
+ * drops sensitive object properties (filter_sensitive_fields); otherwise each
+ * is replaced by `replace(value)`. A sensitive root is always replaced.
  * Values are copied, never mutated; undeclared keys are kept unless the object
  * is closed (`additionalProperties: false`).
  */
-function compileTransform(t: TypeDefinition, replacement: unknown, remove: boolean): Transform {
-  if (t.sensitive === true) return () => replacement;
+function compileTransform(t: TypeDefinition, replace: Redactor, remove: boolean): Transform {
+  if (t.sensitive === true) return replace;
   if (!hasSensitive(t)) return identity;
   if (t.type === 'array' && t.items) {
-    const item = compileTransform(t.items, replacement, remove);
+    const item = compileTransform(t.items, replace, remove);
     return (value) => (Array.isArray(value) ? value.map(item) : value);
   }
   if (t.type === 'object') {
@@ -38,7 +42,7 @@ function compileTransform(t: TypeDefinition, replacement: unknown, remove: boole
     const properties = new Map(
       Object.entries(t.properties ?? {}).map(([key, type]) => [
         key,
-        remove && type.sensitive === true ? undefined : compileTransform(type, replacement, remove),
+        remove && type.sensitive === true ? undefined : compileTransform(type, replace, remove),
       ]),
     );
     return (value) => {
@@ -59,19 +63,23 @@ function compileTransform(t: TypeDefinition, replacement: unknown, remove: boole
 
 /** filter_sensitive_fields: sensitive properties removed, a sensitive root becomes null. */
 export function compileSensitiveFilter(t: TypeDefinition): Transform {
-  return compileTransform(t, null, true);
+  return compileTransform(t, () => null, true);
 }
 
-/** Sensitive parts replaced by "[REDACTED]" (audit output, and MXCP's mask_sensitive_fields). */
-export function compileSensitiveMask(t: TypeDefinition): Transform {
-  return compileTransform(t, REDACTED, false);
+/**
+ * Sensitive parts replaced by "[REDACTED]" (audit output, and MXCP's mask_sensitive_fields),
+ * or by what `redact` makes of each (the audit redaction strategies).
+ */
+export function compileSensitiveMask(t: TypeDefinition, redact: Redactor = redactFully): Transform {
+  return compileTransform(t, redact, false);
 }
 
 /** Call arguments with sensitive parameters (and sensitive nested parts) redacted, for the audit log. */
 export function compileParameterMask(
   params: readonly Parameter[],
+  redact: Redactor = redactFully,
 ): (args: Readonly<Record<string, unknown>>) => Record<string, unknown> {
-  const masks = new Map(params.map((p) => [p.name, compileSensitiveMask(p)]));
+  const masks = new Map(params.map((p) => [p.name, compileSensitiveMask(p, redact)]));
   if ([...masks.values()].every((mask) => mask === identity)) return (args) => ({ ...args });
   return (args) => {
     const out: Record<string, unknown> = {};

@@ -21,8 +21,8 @@ export function registerList(program: Command): void {
     .option('--profile <name>', 'profile to use')
     .option('--json-output', 'print JSON')
     .option('--debug', 'debug output')
-    .action((flags: CommonFlags) => {
-      const config = loadConfig(flags);
+    .action(async (flags: CommonFlags) => {
+      const config = await loadConfig(flags);
       const discovery = discoverEndpoints(config);
       if (flags.jsonOutput) {
         const endpoints = [

@@ -24,11 +24,11 @@ export function registerLint(program: Command): void {
     .option('--json-output', 'print JSON')
     .option('--debug', 'debug output')
     .option('--severity <level>', 'all | warning (errors+warnings) | info (everything)', 'all')
-    .action((flags: LintFlags) => {
+    .action(async (flags: LintFlags) => {
       const level = (flags.severity ?? 'all') as SeverityFilter;
       if (!LEVELS.includes(level))
         throw new Error(`Invalid --severity '${flags.severity}': expected all, warning or info`);
-      const discovery = discoverEndpoints(loadConfig(flags));
+      const discovery = discoverEndpoints(await loadConfig(flags));
       const issues = filterBySeverity(discovery.endpoints.flatMap(lintEndpoint), level);
       if (flags.jsonOutput) {
         process.stdout.write(jsonOk(issues) + '\n');

@@ -38,7 +38,7 @@ export function registerQuery(program: Command): void {
 }
 
 async function query(sql: string, flags: QueryFlags): Promise<void> {
-  const config = loadConfig(flags);
+  const config = await loadConfig(flags);
   const params = parseParams(flags.param);
   const db = await openDatabase(config);
   try {

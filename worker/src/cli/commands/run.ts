@@ -1,6 +1,9 @@
 // `mxcp run tool|resource|prompt NAME`: one endpoint through the same pipeline
-// as the server (validation, SQL, reshaping, output validation), no audit.
+// as the server (validation, policies, SQL, reshaping, output validation), no
+// audit. `--user-context` is the caller's raw profile; the profile's auth
+// `claim_mappings` turn it into `user.capabilities`, as for a logged-in user.
 import type { Command } from 'commander';
+import { claimMappingsFor, withClaimCapabilities } from '../../auth/claim-mappings.js';
 import {
   userContextFromJson,
   anonymousContext,
@@ -57,6 +60,8 @@ async function run(kind: EndpointKind, name: string, flags: RunFlags): Promise<v
   const ctx = requestContext(flags);
   const opened = await openFromFlags(flags);
   try {
+    if (ctx.user)
+      ctx.user = withClaimCapabilities(ctx.user, claimMappingsFor(opened.config.userProfile.auth));
     const color = useColor(process.stdout);
     if (!flags.jsonOutput) {
       process.stdout.write(`${colors(color).cyan('🚀')} Running ${kind} ${colors(color).bold(name)}\n`);

@@ -1,6 +1,7 @@
 // `mxcp test [TYPE NAME]`: run the `tests:` blocks through the engine, with
 // progress on a TTY; exit code 1 unless every suite is ok.
 import type { Command } from 'commander';
+import { claimMappingsFor } from '../../auth/claim-mappings.js';
 import type { EndpointKind } from '../../endpoints/schema.js';
 import {
   endpointLabel,
@@ -77,6 +78,7 @@ async function test(
       const suite = await runEndpointTests(opened.engine, endpoint, {
         userContext,
         requestHeaders,
+        claimMappings: claimMappingsFor(opened.config.userProfile.auth),
         onProgress: showProgress
           ? (event) => {
               const line = renderProgressLine(event, { color });

@@ -1,0 +1,1 @@
+SELECT 'acme' AS customer, 100 AS revenue LIMIT $limit
