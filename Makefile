@@ -6,9 +6,22 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: setup build test lint format run clean typecheck bench
+.PHONY: setup deps test-binaries build test lint format run clean typecheck bench cluster-up cluster-down
 
-setup: node_modules/.setup-done
+TSX_NODE := node --import $(CURDIR)/node_modules/tsx/dist/loader.mjs
+
+# Node dependencies, plus the Kubernetes test control plane when Go is there to build it.
+setup: deps
+	@if command -v go >/dev/null; then bash test/cluster/build-binaries.sh >/dev/null; \
+	else echo "Note: no 'go' command, so the Kubernetes test control plane (needed by the operator tests) is not built."; \
+	     echo "      Install Go 1.26+ (https://go.dev/dl/, or your distribution's golang package) and run make setup again."; fi
+
+deps: node_modules/.setup-done
+
+# kube-apiserver, kube-controller-manager and etcd for the operator tests, compiled from the Go module
+# proxy once per machine (10-25 min) into ~/.cache/mxcp-operator/; a no-op when they are there.
+test-binaries:
+	@bash test/cluster/build-binaries.sh >/dev/null
 
 node_modules/.setup-done: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is required (any Node >= 18 with npm >= 10); Node 24 itself is installed by npm"; exit 1; }
@@ -18,28 +31,37 @@ node_modules/.setup-done: package.json package-lock.json
 	@node --version | grep -q '^v24\.' || { echo "expected the pinned Node 24 in node_modules/.bin"; exit 1; }
 	@touch $@
 
-build: setup
+build: deps
 	tsc -p tsconfig.build.json
 
-typecheck: setup
+typecheck: deps
 	tsc -p tsconfig.json --noEmit
 
-test: setup typecheck
+test: deps test-binaries typecheck
 	vitest run
 
-lint: setup
+lint: deps
 	eslint .
 	prettier --check .
 
-format: setup
+format: deps
 	prettier --write .
 
 # Serve the quickstart example on http://$(HOST):$(PORT)/mcp with its own DuckDB file.
-run: setup
+run: deps
 	cd examples/quickstart && node --import $(CURDIR)/node_modules/tsx/dist/loader.mjs $(CURDIR)/worker/src/cli/main.ts serve --transport streamable-http --host $(HOST) --port $(PORT)
 
-bench: setup
+bench: deps
 	npm run bench
+
+# A test control plane that keeps running (for the operator or kubectl by hand). The last line printed
+# is its admin kubeconfig: export KUBECONFIG=$$(make -s cluster-up | tail -1). Tests reuse it with
+# MXCP_TEST_CLUSTER=running.
+cluster-up: deps test-binaries
+	@$(TSX_NODE) test/cluster/up.ts up
+
+cluster-down: deps
+	@$(TSX_NODE) test/cluster/up.ts down
 
 clean:
 	rm -rf dist node_modules

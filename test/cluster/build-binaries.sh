@@ -16,6 +16,13 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 
 mkdir -p "$BIN_DIR"
+# Two runs at once (a test run and `make setup`) would both compile and write the same files: the
+# second waits for the first and then finds the binaries built.
+exec 9>"$BIN_DIR/.build.lock"
+if ! flock -n 9; then
+  echo "Another build of the test control plane is running; waiting for it…" >&2
+  flock 9
+fi
 minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
 
 build_k8s() {
