@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: setup deps test-binaries build test lint format run clean typecheck bench cluster-up cluster-down
+.PHONY: browser setup deps test-binaries build test lint format run clean typecheck bench cluster-up cluster-down
 
 TSX_NODE := node --import $(CURDIR)/node_modules/tsx/dist/loader.mjs
 
@@ -37,7 +37,13 @@ build: deps
 typecheck: deps
 	tsc -p tsconfig.json --noEmit
 
-test: deps test-binaries typecheck
+# Debian's chromium for the OAuth browser test (test/e2e/oauth-browser.test.ts); a no-op when present.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser login test…"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+test: deps test-binaries browser typecheck
 	vitest run
 
 lint: deps

@@ -25,6 +25,7 @@ import { parseBooleanFlag } from '../flags.js';
 import { failureMessage, useColor } from '../output.js';
 import { createLogger } from '../logger.js';
 import { startMetricsServer, startServeLayers, type ServeLayers } from '../serve-layers.js';
+import { createAuthLayer } from '../../auth/index.js';
 
 interface ServeFlags extends LifecycleFlags {
   profile?: string;
@@ -174,7 +175,21 @@ async function serve(flags: ServeFlags): Promise<void> {
       void server.closed.then(() => lifecycle.shutdown().then((code) => (process.exitCode = code)));
       return;
     }
+    // OAuth (MXCP-SPEC §7) from the profile's `auth`; like MXCP, a reload does not change it.
+    const auth = await createAuthLayer({
+      auth: config.userProfile.auth,
+      http: config.user.transport.http,
+      logger,
+    });
+    if (auth) lifecycle.onClosed('auth', async () => auth.close());
     const server = await startHttpServer(manager.engine, {
+      ...(auth
+        ? {
+            configureApp: auth.configureApp,
+            mcpMiddleware: auth.mcpMiddleware,
+            resolveUser: auth.resolveUser,
+          }
+        : {}),
       host,
       port,
       stateless,
