@@ -62,7 +62,12 @@ interface PooledConnection {
   /** DuckDB's connection id, which the helper functions see in their client context. */
   readonly id: number;
   readonly statements: StatementCache;
+  /** How many of the database's connection setups (addConnectionSetup) this connection has run. */
+  setupsApplied: number;
 }
+
+/** Extra per-connection set-up added after opening, e.g. plugin UDFs (registerScalarFunction). */
+export type ConnectionSetup = (connection: DuckDBConnection) => void;
 
 export function defaultPoolSize(): number {
   return Math.max(4, 2 * availableParallelism());
@@ -72,6 +77,7 @@ export class Database {
   private statementCacheHits = 0;
   private statementCacheMisses = 0;
   private closing: Promise<void> | undefined;
+  private readonly setups: ConnectionSetup[] = [];
 
   private constructor(
     private readonly shared: SharedInstance,
@@ -108,6 +114,7 @@ export class Database {
         connection,
         id: connection.clientContext.connectionId,
         statements: new StatementCache(cacheSize),
+        setupsApplied: 0,
       };
     };
     const destroy = (pc: PooledConnection): void => {
@@ -125,6 +132,14 @@ export class Database {
       throw err;
     }
     return new Database(shared, pool, opts.path, opts.observer);
+  }
+
+  /**
+   * Runs `setup` on every connection of the pool: existing ones before their next query, new ones
+   * when they are created. Used to register the plugins' UDFs once the Python host is up.
+   */
+  addConnectionSetup(setup: ConnectionSetup): void {
+    this.setups.push(setup);
   }
 
   get readonly(): boolean {
@@ -244,6 +259,7 @@ export class Database {
     this.shared.contexts.set(pc.id, ctx);
     let failed = false;
     try {
+      while (pc.setupsApplied < this.setups.length) this.setups[pc.setupsApplied++](pc.connection);
       return await work(pc);
     } catch (err) {
       failed = true;

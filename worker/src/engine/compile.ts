@@ -23,6 +23,8 @@ import type { JsonSchema } from './types.js';
 import { compilePromptMessages, type CompiledPrompt } from './prompts.js';
 import { compileUriTemplate, isTemplate, type UriMatcher } from '../endpoints/index.js';
 import { compilePolicies, PolicyConfigError, type PolicyLogger, type PolicySet } from '../policy/index.js';
+import { checkPythonEndpoint, type PythonTarget } from './python/check.js';
+import type { PythonRuntime } from './python/runtime.js';
 
 interface CompiledBase {
   path: string;
@@ -37,7 +39,10 @@ export interface CompiledSqlEndpoint extends CompiledBase {
   returnType?: TypeDefinition;
   outputSchema?: JsonSchema;
   validateOutput?: (value: unknown) => void;
+  /** The SQL text; empty for a Python endpoint. */
   sql: string;
+  /** Set for `language: python`: the module and function the Python host calls. */
+  python?: PythonTarget;
 }
 
 export interface CompiledTool extends CompiledSqlEndpoint {
@@ -72,6 +77,12 @@ export interface CompileResult {
 export interface CompileOptions {
   /** Where policy evaluation errors are logged (default: JSON lines on stderr). */
   policyLogger?: PolicyLogger;
+  /** The project's Python host; Python endpoints fail to compile without it. */
+  python?: PythonRuntime;
+  /** Why there is no Python host (it failed to start), reported on each Python endpoint. */
+  pythonUnavailable?: string;
+  /** Repository root, for Python file names in errors. */
+  repoRoot?: string;
 }
 
 export async function compileEndpoints(
@@ -120,19 +131,35 @@ async function compileEndpoint(
     };
   }
   const executable = definition as ToolDefinition | ResourceDefinition;
-  if (!endpoint.source || endpoint.source.kind !== 'sql') {
-    throw located(
-      endpoint,
-      [endpoint.kind, 'language'],
-      `language '${executable.language ?? 'sql'}' endpoints are not served by this worker version (only SQL)`,
-    );
+  if (!endpoint.source) {
+    throw located(endpoint, [endpoint.kind, 'source'], `${endpoint.kind} has no source`);
   }
-  const sql = endpoint.source.sql;
-  await checkSql(endpoint, sql, parameters, db);
+  let sql = '';
+  let python: PythonTarget | undefined;
+  if (endpoint.source.kind === 'python') {
+    if (!options.python) {
+      throw located(
+        endpoint,
+        [endpoint.kind, 'source', 'file'],
+        options.pythonUnavailable ?? 'Python runtime is not available',
+      );
+    }
+    python = await checkPythonEndpoint(
+      endpoint,
+      endpoint.source.file,
+      parameters,
+      options.python,
+      options.repoRoot ?? '.',
+    );
+  } else {
+    sql = endpoint.source.sql;
+    await checkSql(endpoint, sql, parameters, db);
+  }
   const returnType = executable.return;
   const sqlPart: CompiledSqlEndpoint = {
     ...base,
     sql,
+    ...(python ? { python } : {}),
     returnType,
     outputSchema: returnType ? outputSchemaFor(returnType) : undefined,
     validateOutput: returnType ? compileOutputValidator(returnType) : undefined,

@@ -24,7 +24,19 @@ export interface RequestContext {
   caller: CallerType;
   /** Facts gathered during the call for audit and telemetry; the outermost layer creates it. */
   trail?: CallTrail;
+  /** Delivers MCP log/progress notifications raised by the call (Python `mcp.*`); absent outside MCP. */
+  notify?: (notification: CallNotification) => void;
 }
+
+/** A notification an endpoint raises while it runs, for the MCP client that made the call. */
+export type CallNotification =
+  | {
+      kind: 'log';
+      level: 'debug' | 'info' | 'warning' | 'error';
+      message: string;
+      extra?: Record<string, unknown>;
+    }
+  | { kind: 'progress'; progress: number; total?: number; message?: string };
 
 /** MXCP's policy decision for one call (MXCP-SPEC §5 "Decision reporting"). */
 export interface PolicyOutcome {

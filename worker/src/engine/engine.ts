@@ -9,6 +9,8 @@ import type { CompiledEndpoint, CompiledPromptEndpoint, CompiledResource, Compil
 import type { RequestContext } from './context.js';
 import { asEndpointError, executePrompt, executeSqlEndpoint } from './execute.js';
 import { toMcpMessages } from './prompts.js';
+import { executePythonEndpoint } from './python/execute.js';
+import type { PythonRuntime } from './python/runtime.js';
 import {
   EndpointNotFoundError,
   type Engine,
@@ -35,6 +37,8 @@ export class ProjectEngine implements Engine {
     readonly db: Database,
     endpoints: CompiledEndpoint[],
     builtins: BuiltinTool[] = [],
+    /** The project's Python host, when it has Python endpoints or plugins; closed with the engine. */
+    readonly python?: PythonRuntime,
   ) {
     for (const endpoint of endpoints) {
       if (endpoint.kind === 'tool') this.tools.set(endpoint.name, endpoint);
@@ -79,7 +83,7 @@ export class ProjectEngine implements Engine {
     }
     const tool = this.tools.get(name);
     if (!tool) throw new EndpointNotFoundError('tool', name);
-    const value = await executeSqlEndpoint(tool, args ?? {}, ctx, this.db);
+    const value = await this.execute(tool, args ?? {}, ctx);
     return {
       value,
       structuredContent: tool.returnType ? structuredContentFor(value, tool.returnType) : undefined,
@@ -90,7 +94,7 @@ export class ProjectEngine implements Engine {
     for (const resource of this.resources) {
       const params = resource.matcher.match(uri);
       if (!params) continue;
-      const value = await executeSqlEndpoint(resource, params, ctx, this.db);
+      const value = await this.execute(resource, params, ctx);
       return {
         uri,
         mimeType: resource.mimeType,
@@ -134,12 +138,12 @@ export class ProjectEngine implements Engine {
         return builtin.call(args, ctx).catch((error: unknown) => Promise.reject(asEndpointError(error)));
       const tool = this.tools.get(name);
       if (!tool) throw new EndpointNotFoundError('tool', name);
-      return executeSqlEndpoint(tool, args, ctx, this.db, options);
+      return this.execute(tool, args, ctx, options);
     }
     if (kind === 'resource') {
       const resource = this.resources.find((r) => r.uri === name);
       if (!resource) throw new EndpointNotFoundError('resource', name);
-      return executeSqlEndpoint(resource, args, ctx, this.db, options);
+      return this.execute(resource, args, ctx, options);
     }
     const prompt = this.prompts.get(name);
     if (!prompt) throw new EndpointNotFoundError('prompt', name);
@@ -147,7 +151,22 @@ export class ProjectEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    await this.db.close();
+    // Python first: its on_shutdown hooks may still use db.execute.
+    try {
+      await this.python?.close();
+    } finally {
+      await this.db.close();
+    }
+  }
+
+  private execute(
+    endpoint: CompiledTool | CompiledResource,
+    args: Record<string, unknown>,
+    ctx: RequestContext,
+    options: RunOptions = {},
+  ): Promise<unknown> {
+    if (endpoint.python) return executePythonEndpoint(endpoint, args, ctx, this.python, options);
+    return executeSqlEndpoint(endpoint, args, ctx, this.db, options);
   }
 }
 

@@ -7,11 +7,14 @@ import { discoverEndpoints, type EndpointFailure, type LoadedEndpoint } from '..
 import { builtinSqlTools } from './builtin-tools.js';
 import { compileEndpoints } from './compile.js';
 import { ProjectEngine } from './engine.js';
+import { PythonRuntime, type PythonRuntimeOptions } from './python/runtime.js';
+import { registerPluginUdfs } from './python/udf.js';
 
 export { ProjectEngine } from './engine.js';
 export * from './types.js';
 export * from './context.js';
 export { PolicyDeniedError } from './execute.js';
+export { PythonRuntime, type PythonRuntimeOptions } from './python/runtime.js';
 
 export interface OpenOptions {
   /** `--sql-tools true|false`; undefined means the site's `sql_tools.enabled`. */
@@ -21,6 +24,8 @@ export interface OpenOptions {
   observer?: QueryObserver;
   /** Where CEL evaluation errors are logged (default: stderr JSON lines). */
   policyLogger?: PolicyLogger;
+  /** Python host settings (pool size, call timeout, interpreter, log sink). */
+  python?: PythonRuntimeOptions;
 }
 
 export interface OpenedProject {
@@ -55,15 +60,21 @@ export function openDatabase(
 export async function openProject(config: ProjectConfig, options: OpenOptions = {}): Promise<OpenedProject> {
   const discovery = discoverEndpoints(config);
   const db = await openDatabase(config, options.logger, options.observer);
+  let python: PythonRuntime | undefined;
   try {
+    const started = await startPython(config, discovery.endpoints, db, options.python);
+    python = started.runtime;
     const compiled = await compileEndpoints(discovery.endpoints, db, {
       policyLogger: options.policyLogger,
+      python,
+      pythonUnavailable: started.error,
+      repoRoot: config.repoRoot,
     });
     const sqlToolsEnabled = options.sqlTools ?? config.site.sql_tools?.enabled ?? false;
     const builtins = sqlToolsEnabled
       ? builtinSqlTools(db, config.site.sql_tools ?? {}, { policyLogger: options.policyLogger })
       : [];
-    const engine = new ProjectEngine(db, compiled.endpoints, builtins);
+    const engine = new ProjectEngine(db, compiled.endpoints, builtins, python);
     const failedPaths = new Set(compiled.failures.map((f) => f.path));
     return {
       config,
@@ -74,7 +85,46 @@ export async function openProject(config: ProjectConfig, options: OpenOptions = 
       sqlToolsEnabled,
     };
   } catch (error) {
+    await python?.close().catch(() => undefined);
     await db.close();
     throw error;
   }
+}
+
+/**
+ * The Python host, started when the project has Python endpoints or DuckDB plugins. A host that
+ * cannot start does not stop the project: its Python endpoints fail with the reason instead.
+ */
+async function startPython(
+  config: ProjectConfig,
+  endpoints: LoadedEndpoint[],
+  db: Database,
+  options: PythonRuntimeOptions = {},
+): Promise<{ runtime?: PythonRuntime; error?: string }> {
+  const plugins = config.site.plugin ?? [];
+  const needed = plugins.length > 0 || endpoints.some((e) => e.source?.kind === 'python');
+  if (!needed) return {};
+  const log =
+    options.log ??
+    ((level: string, message: string) => {
+      if (level !== 'debug' || process.env.MXCP_PYTHON_DEBUG)
+        process.stderr.write(`[python] ${level}: ${message}\n`);
+    });
+  let runtime: PythonRuntime;
+  try {
+    runtime = await PythonRuntime.start(config, db, { ...options, log });
+  } catch (error) {
+    const reason = `Python runtime failed to start: ${error instanceof Error ? error.message : String(error)}`;
+    log('error', reason);
+    return { error: reason };
+  }
+  for (const failure of runtime.importErrors) {
+    log(
+      'error',
+      `${failure.file}${failure.line ? `:${failure.line}` : ''}: failed to import: ${failure.message}`,
+    );
+  }
+  for (const failure of runtime.pluginErrors) log('error', `plugin ${failure.plugin}: ${failure.message}`);
+  await registerPluginUdfs(db, runtime, log);
+  return { runtime };
 }

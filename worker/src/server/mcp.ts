@@ -18,7 +18,7 @@ import {
   ReadResourceRequestSchema,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { CallerType, RequestContext, UserContext } from '../engine/context.js';
+import type { CallerType, CallNotification, RequestContext, UserContext } from '../engine/context.js';
 import type { Engine, ToolInfo } from '../engine/types.js';
 import type { McpLogFanout } from './logging.js';
 import { promptFailure, resourceFailure, resourceResult, toolFailure, toolResult } from './results.js';
@@ -85,8 +85,29 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args = {} } = request.params;
+    // Python's mcp.info/progress reach this client as notifications tied to this request.
+    const progressToken = request.params._meta?.progressToken;
+    const notify = (n: CallNotification): void => {
+      const sent =
+        n.kind === 'log'
+          ? extra.sendNotification({
+              method: 'notifications/message',
+              params: {
+                level: n.level,
+                logger: 'mxcp',
+                data: n.extra ? { message: n.message, ...n.extra } : n.message,
+              },
+            })
+          : progressToken !== undefined
+            ? extra.sendNotification({
+                method: 'notifications/progress',
+                params: { progressToken, progress: n.progress, total: n.total, message: n.message },
+              })
+            : undefined;
+      sent?.catch(() => undefined);
+    };
     try {
-      return toolResult(await counted(() => engine().callTool(name, args, contextOf(extra))));
+      return toolResult(await counted(() => engine().callTool(name, args, { ...contextOf(extra), notify })));
     } catch (error) {
       // A failing tool is a result, not a protocol error: the session keeps serving.
       // The error's type only: messages can echo parameter values (e.g. DuckDB constraint errors).

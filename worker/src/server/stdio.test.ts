@@ -150,7 +150,9 @@ describe('serveStdio', () => {
       expect(JSON.parse(lines(out)[1]).result.content).toEqual([
         { type: 'text', text: 'Hello, in-process!' },
       ]);
-      expect(watched.contexts).toEqual([{ user: null, headers: {}, sessionId: null, caller: 'stdio' }]);
+      expect(watched.contexts).toEqual([
+        { user: null, headers: {}, sessionId: null, caller: 'stdio', notify: expect.any(Function) },
+      ]);
       stdin.end();
       await expect(handle.closed).resolves.toBeUndefined();
     } finally {
