@@ -1,6 +1,8 @@
 // The tiny MXCP project the benchmark serves, and the one SQL statement both the
 // worker (through the project's tool) and the baseline run, so the two measure
-// the same DuckDB work.
+// the same DuckDB work. The audited flavour is the same project with the
+// production layers on: the audit log enabled and an input and an output policy
+// on the tool, so their cost can be read off against the plain one.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -22,7 +24,33 @@ profiles:
   default: {}
 `;
 
-const tool = `mxcp: 1
+/** Audit records go to `audit/logs-default-<time>_<host>.jsonl` under the project. */
+const auditedSiteConfig = `mxcp: 1
+project: bench
+profile: default
+profiles:
+  default:
+    audit:
+      enabled: true
+`;
+
+/**
+ * Both rules are evaluated on every call (CEL over the validated parameters, then over the
+ * result) and neither fires for the bench's anonymous clients, so the audited variant
+ * answers exactly what the plain one does.
+ */
+export const BENCH_POLICIES = `  policies:
+    input:
+      - condition: "user.role == 'guest' && n > 100"
+        action: deny
+        reason: Guests may only square small numbers
+    output:
+      - condition: "user.role == 'guest' && response.square > 10000"
+        action: filter_fields
+        fields: [square]
+`;
+
+const tool = (policies: string) => `mxcp: 1
 tool:
   name: ${BENCH_TOOL}
   description: Returns n and its square.
@@ -42,7 +70,7 @@ tool:
       square:
         type: integer
         description: n * n.
-  source:
+${policies}  source:
     code: "${BENCH_SQL}"
 `;
 
@@ -55,13 +83,19 @@ projects:
         secrets: []
 `;
 
-/** Writes the project into `dir` and returns the path of its user config. */
-export function writeBenchProject(dir: string): { userConfigPath: string } {
+/**
+ * Writes the project into `dir` (with the audit log and policies when `audited`) and returns
+ * the path of its user config and of its audit directory.
+ */
+export function writeBenchProject(
+  dir: string,
+  options: { audited?: boolean } = {},
+): { userConfigPath: string; auditDir: string } {
   mkdirSync(join(dir, 'tools'), { recursive: true });
   mkdirSync(join(dir, 'data'), { recursive: true });
-  writeFileSync(join(dir, 'mxcp-site.yml'), siteConfig);
-  writeFileSync(join(dir, 'tools', `${BENCH_TOOL}.yml`), tool);
+  writeFileSync(join(dir, 'mxcp-site.yml'), options.audited ? auditedSiteConfig : siteConfig);
+  writeFileSync(join(dir, 'tools', `${BENCH_TOOL}.yml`), tool(options.audited ? BENCH_POLICIES : ''));
   const userConfigPath = join(dir, 'mxcp-user-config.yml');
   writeFileSync(userConfigPath, userConfig);
-  return { userConfigPath };
+  return { userConfigPath, auditDir: join(dir, 'audit') };
 }

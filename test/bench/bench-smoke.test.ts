@@ -1,5 +1,5 @@
 // The benchmark itself must keep working: a very short run (one level, half a
-// second, no docs written) starts the worker in both modes and the baseline,
+// second, no docs written) starts the worker in its three variants and the baseline,
 // checks their answers, measures, and prints the comparison table. This is a
 // smoke test of the harness, not a timed test: no number is asserted.
 import { spawn } from 'node:child_process';
@@ -30,6 +30,8 @@ describe('npm run bench (smoke)', () => {
     expect(code, output).toBe(0);
     expect(output).toMatch(/\| 2 \| worker \(SSE, default\) \| \d+ \|/);
     expect(output).toMatch(/\| 2 \| worker \(--json-response\) \| \d+ \|/);
+    expect(output).toMatch(/\| 2 \| worker \(SSE, audit\+policies\) \| \d+ \|/);
+    expect(output).toMatch(/Cost of audit \+ policies[\s\S]*\| 2 \| \d+ \| \d+ \| \d+\.\d\d \|/);
     expect(output).toMatch(/\| 2 \| baseline \(Express \+ DuckDB\) \| \d+ \|/);
     expect(output).not.toContain('Wrote');
   });

@@ -19,6 +19,8 @@ export interface LoadResult {
   p99Ms: number;
   /** CPU used by this (load generator) process during the window, in % of one core. */
   clientCpuPercent: number;
+  /** CPU the server under test used per completed call in the window (ms), when it could be read. */
+  serverCpuMsPerCall?: number;
   firstError?: string;
 }
 
@@ -29,6 +31,8 @@ export async function runLoad(options: {
   connect: () => Promise<Caller>;
   warmupMs: number;
   measureMs: number;
+  /** The server's CPU seconds so far (e.g. processes.ts processCpuSeconds), read around the window. */
+  serverCpuSeconds?: () => number | undefined;
 }): Promise<LoadResult> {
   const callers = await Promise.all(Array.from({ length: options.clients }, () => options.connect()));
   const latencies: number[] = [];
@@ -53,11 +57,17 @@ export async function runLoad(options: {
     const warmupEnd = performance.now() + options.warmupMs;
     await Promise.all(callers.map((caller) => loop(caller, warmupEnd, false)));
     const cpuBefore = process.cpuUsage();
+    const serverCpuBefore = options.serverCpuSeconds?.();
     const measureStart = performance.now();
     const measureEnd = measureStart + options.measureMs;
     await Promise.all(callers.map((caller) => loop(caller, measureEnd, true)));
     const seconds = (performance.now() - measureStart) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    const serverCpuAfter = options.serverCpuSeconds?.();
+    const serverCpuMsPerCall =
+      serverCpuBefore !== undefined && serverCpuAfter !== undefined && latencies.length > 0
+        ? ((serverCpuAfter - serverCpuBefore) * 1000) / latencies.length
+        : undefined;
     latencies.sort((a, b) => a - b);
     return {
       clients: options.clients,
@@ -68,6 +78,7 @@ export async function runLoad(options: {
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),
       clientCpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
+      serverCpuMsPerCall,
       firstError,
     };
   } finally {

@@ -1,6 +1,7 @@
 // Child processes for the benchmark: a free port on 127.0.0.1, spawning a server
 // with its output kept (for error messages), waiting for GET /ready, stopping it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface ServerProcess {
@@ -105,4 +106,23 @@ export async function stopServer(server: ServerProcess, graceMs = 5_000): Promis
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/** Linux reports process CPU time in clock ticks of 1/100 s (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds (user + system) the child has used so far, from /proc/<pid>/stat; undefined
+ * where there is no /proc (not Linux) or the process is gone.
+ */
+export function processCpuSeconds(child: ChildProcess): number | undefined {
+  if (child.pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,13 +1,14 @@
 // `npm run bench`: the worker's MCP-over-HTTP throughput and latency against a bare
 // Express + DuckDB baseline running the same query, measured in the same run at
-// 1, 8 and 32 concurrent clients, for two worker variants (default SSE answers and
-// --json-response). Prints a table and writes docs/benchmarks.md.
+// 1, 8 and 32 concurrent clients, for three worker variants (default SSE answers, the
+// same with audit + policies on, and --json-response). Prints a table, the cost of
+// audit + policies, and writes docs/benchmarks.md.
 // Env: BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (1), BENCH_CLIENTS ("1,8,32"),
-// BENCH_WORKER_VARIANTS ("sse,json"), BENCH_BASELINE_ONLY=1 (no worker),
+// BENCH_WORKER_VARIANTS ("sse,audit,json"), BENCH_BASELINE_ONLY=1 (no worker),
 // BENCH_WRITE_DOCS=0|1 (default: 1 for full runs),
 // BENCH_START_TIMEOUT_SECONDS (60), BENCH_WORKER_ENTRY (worker/src/cli/main.ts).
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -16,6 +17,7 @@ import { BENCH_TOOL, benchArgument, writeBenchProject } from './bench-project.js
 import { REQUEST_TIMEOUT_MS, runLoad, type Caller, type LoadResult } from './load.js';
 import {
   freePort,
+  processCpuSeconds,
   startServer,
   StartupError,
   stopServer,
@@ -23,6 +25,8 @@ import {
   type ServerProcess,
 } from './processes.js';
 import {
+  auditCostTable,
+  auditVerdict,
   benchmarksMarkdown,
   resultsTable,
   targetVerdict,
@@ -170,7 +174,7 @@ async function connectBaseline(baseUrl: string): Promise<Caller> {
  * It goes through the bench's own client too, so a response framing it cannot parse stops
  * the run here rather than showing up as measured errors.
  */
-async function checkWorkerAnswers(url: string, variant: WorkerVariant): Promise<void> {
+async function checkWorkerAnswers(url: string, variant: WorkerVariant, auditDir: string): Promise<void> {
   const label = variant.label;
   const caller = await connectMcp(url).catch((error: unknown) => {
     throw new StartupError(`${label} failed to open a session: ${(error as Error).message}`);
@@ -203,6 +207,22 @@ async function checkWorkerAnswers(url: string, variant: WorkerVariant): Promise<
     await transport.terminateSession().catch(() => undefined);
     await client.close();
   }
+  // The audited variant must really be auditing (records are flushed within a second).
+  if (variant.audited && !(await auditSegmentAppears(auditDir, 10_000))) {
+    throw new StartupError(`${label} wrote no audit record in ${auditDir} within 10 s`);
+  }
+}
+
+async function auditSegmentAppears(auditDir: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const segments = existsSync(auditDir)
+      ? readdirSync(auditDir).filter((f) => /^logs-default-.+\.jsonl$/.test(f))
+      : [];
+    if (segments.some((f) => statSync(join(auditDir, f)).size > 0)) return true;
+    await new Promise((wake) => setTimeout(wake, 100));
+  }
+  return false;
 }
 
 async function checkBaselineAnswers(baseUrl: string): Promise<void> {
@@ -216,6 +236,9 @@ function describe(result: LoadResult): string {
   const errors = result.errors > 0 ? `, ${result.errors} errors (first: ${result.firstError})` : '';
   return (
     `${result.callsPerSecond.toFixed(0)} calls/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ` +
+    (result.serverCpuMsPerCall !== undefined
+      ? `server CPU ${result.serverCpuMsPerCall.toFixed(2)} ms/call, `
+      : '') +
     `load generator CPU ${result.clientCpuPercent.toFixed(0)}%${errors}`
   );
 }
@@ -224,11 +247,14 @@ function describe(result: LoadResult): string {
  * Starts one worker variant on a free port, serving its own copy of the bench project:
  * each process opens its project's DuckDB file read-write, which two processes cannot share.
  */
-async function startWorker(variant: WorkerVariant, workDir: string): Promise<ServerProcess> {
+async function startWorker(
+  variant: WorkerVariant,
+  workDir: string,
+): Promise<{ server: ServerProcess; auditDir: string }> {
   const projectDir = join(workDir, `project-${variant.key}`);
-  const { userConfigPath } = writeBenchProject(projectDir);
+  const { userConfigPath, auditDir } = writeBenchProject(projectDir, { audited: variant.audited });
   const port = await freePort();
-  return startServer({
+  const server = startServer({
     name: `${variant.label} (mxcp serve)`,
     args: [
       '--import',
@@ -247,10 +273,12 @@ async function startWorker(variant: WorkerVariant, workDir: string): Promise<Ser
     env: { ...process.env, MXCP_CONFIG: userConfigPath, MXCP_DISABLE_ANALYTICS: '1' },
     port,
   });
+  return { server, auditDir };
 }
 
 async function main(): Promise<number> {
   const levels = clientLevels();
+  const loadAtStart = loadavg();
   const workDir = mkdtempSync(join(tmpdir(), 'mxcp-bench-'));
   const servers: ServerProcess[] = [];
   const stopAll = async () => {
@@ -284,17 +312,17 @@ async function main(): Promise<number> {
         `the worker CLI is missing (${workerMain}). Build the worker first, or set BENCH_BASELINE_ONLY=1 to measure the baseline alone.`,
       );
     }
-    const workers: Array<{ variant: WorkerVariant; server: ServerProcess }> = [];
+    const workers: Array<{ variant: WorkerVariant; server: ServerProcess; auditDir: string }> = [];
     for (const variant of settings.variants) {
-      workers.push({ variant, server: await startWorker(variant, workDir) });
+      workers.push({ variant, ...(await startWorker(variant, workDir)) });
       servers.push(workers[workers.length - 1].server);
     }
 
     await waitUntilReady(baseline, startTimeoutMs);
     await checkBaselineAnswers(baseline.baseUrl);
-    for (const { variant, server } of workers) {
+    for (const { variant, server, auditDir } of workers) {
       await waitUntilReady(server, startTimeoutMs);
-      await checkWorkerAnswers(`${server.baseUrl}/mcp`, variant);
+      await checkWorkerAnswers(`${server.baseUrl}/mcp`, variant, auditDir);
     }
 
     console.log(
@@ -311,12 +339,22 @@ async function main(): Promise<number> {
       const runs: WorkerRun[] = [];
       for (const { variant, server } of workers) {
         const mcpUrl = `${server.baseUrl}/mcp`;
-        const result = await runLoad({ clients, connect: () => connectMcp(mcpUrl), ...timing });
+        const result = await runLoad({
+          clients,
+          connect: () => connectMcp(mcpUrl),
+          serverCpuSeconds: () => processCpuSeconds(server.child),
+          ...timing,
+        });
         console.log(`  ${clients} clients, ${`${variant.label}:`.padEnd(labelWidth)} ${describe(result)}`);
         runs.push({ variant, result });
       }
       const baseUrl = baseline.baseUrl;
-      const baselineResult = await runLoad({ clients, connect: () => connectBaseline(baseUrl), ...timing });
+      const baselineResult = await runLoad({
+        clients,
+        connect: () => connectBaseline(baseUrl),
+        serverCpuSeconds: () => processCpuSeconds(baseline.child),
+        ...timing,
+      });
       console.log(`  ${clients} clients, ${'baseline:'.padEnd(labelWidth)} ${describe(baselineResult)}`);
       results.push({ clients, workers: runs, baseline: baselineResult });
     }
@@ -325,9 +363,19 @@ async function main(): Promise<number> {
     console.log(
       `Target (default SSE worker ≥ 0.7 × baseline throughput at 32 clients): ${targetVerdict(results)}`,
     );
+    const audit = auditCostTable(results);
+    if (audit) {
+      console.log(`\nCost of audit + policies (same SSE worker, on vs off):\n\n${audit}\n`);
+      console.log(`Target (audit + policies on ≥ 0.85 × off at 32 clients): ${auditVerdict(results)}`);
+    }
+    const loadAverage = { start: loadAtStart, end: loadavg() };
+    console.log(
+      `Machine load average (1, 5, 15 min): ${loadAverage.start.map((n) => n.toFixed(2)).join(', ')} at the start, ` +
+        `${loadAverage.end.map((n) => n.toFixed(2)).join(', ')} at the end`,
+    );
     if (writeDocs) {
       const docsPath = join(repoRoot, 'docs/benchmarks.md');
-      writeFileSync(docsPath, benchmarksMarkdown(results, settings, new Date()));
+      writeFileSync(docsPath, benchmarksMarkdown(results, { ...settings, loadAverage }, new Date()));
       console.log(`Wrote ${docsPath}`);
     }
     const anyErrors = results.some(
