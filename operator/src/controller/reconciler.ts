@@ -1,0 +1,308 @@
+// Reconciles one MxcpProject: resolve what it references, validate and pre-flight it (problems stop
+// here, before any workload is touched), render the children, apply those that differ from the live
+// objects (server-side apply, one field manager, controller ownerReferences; orphans adopted, other
+// controllers' objects refused), delete children no longer rendered, and write the status when it
+// changed. Reads come from the informer caches, so a converged project costs no API writes.
+import { randomBytes } from 'node:crypto';
+import type { KubernetesObject, V1Deployment, V1Secret } from '@kubernetes/client-node';
+import type { MxcpProject, MxcpProjectStatus } from '../api/index.js';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../api/index.js';
+import {
+  collectionPath,
+  describeApiError,
+  isNotFound,
+  isRetryable,
+  type EventRecorder,
+  type KubeClient,
+  type ProcessResult,
+  type ResourceType,
+} from '../kube/index.js';
+import {
+  ADMIN_TOKEN_KEY,
+  RenderError,
+  childNames,
+  projectFiles,
+  render,
+  validateProject,
+} from '../render/index.js';
+import {
+  CHILD_KINDS,
+  childKind,
+  childRef,
+  isControlledChild,
+  ownerReference,
+  ownershipOf,
+  type ChildKind,
+} from './children.js';
+import { applyReason } from './drift.js';
+import { getJson } from './list.js';
+import type { PreflightCache } from './preflight-cache.js';
+import { resolveReferences, type ObjectStore } from './references.js';
+import {
+  REASONS,
+  buildStatus,
+  sameStatus,
+  transitions,
+  type ApplyTrouble,
+  type ConfigVerdict,
+} from './status.js';
+import type { ControllerLogger } from './types.js';
+
+export const PROJECT_TYPE: ResourceType = { group: GROUP, version: VERSION, plural: PLURAL, kind: KIND };
+
+/** How soon to look again when another object holds a child's name or an apply was refused. */
+const CONFLICT_RECHECK_MS = 60_000;
+const FAILED_APPLY_RECHECK_MS = 5 * 60_000;
+/** A child left by a deleted project of the same name: garbage collection removes it shortly. */
+const PREVIOUS_OWNER_RECHECK_MS = 2_000;
+
+export interface ChildStore extends ObjectStore<KubernetesObject> {
+  list(namespace?: string): KubernetesObject[];
+}
+
+export interface ReconcilerDeps {
+  client: KubeClient;
+  projects: ObjectStore<MxcpProject>;
+  /** Informer caches by child kind (`ConfigMap`, `Deployment`…). */
+  children: ReadonlyMap<string, ChildStore>;
+  recorder: EventRecorder;
+  preflight: PreflightCache;
+  logger: ControllerLogger;
+  defaultImage: string;
+}
+
+interface Convergence {
+  invalid?: ConfigVerdict;
+  trouble?: ApplyTrouble;
+  secretsHash?: string;
+  requeueAfterMs?: number;
+}
+
+export class Reconciler {
+  /** Admin tokens generated but possibly not yet seen in the cache, by project uid. */
+  private readonly tokens = new Map<string, string>();
+
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  async reconcile(namespace: string, name: string): Promise<ProcessResult> {
+    const project = this.deps.projects.get(namespace, name);
+    // Deleted (or being deleted): garbage collection removes the children through their ownerReferences.
+    if (!project || project.metadata.deletionTimestamp) return undefined;
+    const suspended = Boolean(project.spec?.suspend);
+    const outcome: Convergence = suspended ? {} : await this.converge(project);
+    const status = buildStatus({
+      project,
+      invalid: outcome.invalid,
+      trouble: outcome.trouble,
+      suspended,
+      deployment: this.deployment(project),
+      secretsHash: outcome.secretsHash,
+      now: new Date(),
+    });
+    await this.writeStatus(project, status);
+    return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs } : undefined;
+  }
+
+  /** Drops what the reconciler remembers about a deleted project. */
+  forget(project: MxcpProject): void {
+    if (project.metadata.uid) this.tokens.delete(project.metadata.uid);
+    this.deps.recorder.forget(project as KubernetesObject);
+  }
+
+  private async converge(project: MxcpProject): Promise<Convergence> {
+    const { deps } = this;
+    const refs = resolveReferences(
+      project,
+      deps.children.get('Secret') as ObjectStore<V1Secret>,
+      deps.children.get('ConfigMap') as ObjectStore<never>,
+    );
+    if (refs.invalid) return { invalid: refs.invalid };
+
+    const specProblems = validateProject(project, { files: refs.files });
+    if (specProblems.length > 0) return { invalid: { reason: REASONS.invalidSpec, problems: specProblems } };
+    let desired: KubernetesObject[];
+    try {
+      const files = projectFiles(project, { files: refs.files });
+      const preflight = await deps.preflight.check(files, project.spec.profile);
+      if (preflight.length > 0) return { invalid: { reason: REASONS.preflightFailed, problems: preflight } };
+      const adminToken = await this.adminToken(project);
+      desired = render(project, { files: refs.files, adminToken, defaultImage: deps.defaultImage });
+    } catch (error) {
+      if (error instanceof RenderError)
+        return { invalid: { reason: REASONS.invalidSpec, problems: error.problems } };
+      throw error;
+    }
+
+    const owner = ownerReference(project);
+    const conflicts: string[] = [];
+    const failures: string[] = [];
+    let requeueAfterMs: number | undefined;
+    for (const child of desired) {
+      child.metadata = { ...child.metadata, ownerReferences: [owner] };
+      const kind = childKind(child);
+      const live = await this.live(kind, child.metadata.namespace!, child.metadata.name!);
+      const ownership = ownershipOf(live, project);
+      if (ownership.kind === 'foreign') {
+        conflicts.push(
+          `${childRef(child)} already exists and is controlled by ${ownership.owner.kind}/${ownership.owner.name}`,
+        );
+        continue;
+      }
+      if (ownership.kind === 'previous-project') {
+        requeueAfterMs = PREVIOUS_OWNER_RECHECK_MS;
+        continue;
+      }
+      const reason = applyReason(child, live);
+      if (!reason) continue;
+      try {
+        await deps.client.applyObject(child);
+      } catch (error) {
+        if (isRetryable(error)) throw error;
+        failures.push(`${childRef(child)}: ${describeApiError(error)}`);
+        continue;
+      }
+      deps.logger.debug('applied child', { project: keyOf(project), child: childRef(child), reason });
+      if (ownership.kind === 'orphan') {
+        await deps.recorder.record(
+          project as KubernetesObject,
+          'Normal',
+          'Adopted',
+          `Adopted ${childRef(child)}, which had no controller`,
+          { action: 'Adopt', related: child },
+        );
+      }
+    }
+    await this.deleteUnwanted(project, desired);
+
+    let trouble: ApplyTrouble | undefined;
+    if (conflicts.length > 0) {
+      trouble = {
+        reason: REASONS.ownershipConflict,
+        message: `Refusing to overwrite objects another controller owns: ${conflicts.join('; ')}. Delete or rename them, or rename the MxcpProject`,
+      };
+      requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, CONFLICT_RECHECK_MS);
+    } else if (failures.length > 0) {
+      trouble = {
+        reason: REASONS.applyFailed,
+        message: `The API server refused: ${failures.join('; ')}`,
+      };
+      requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, FAILED_APPLY_RECHECK_MS);
+    }
+    return { trouble, secretsHash: refs.secretsHash, requeueAfterMs };
+  }
+
+  /** The cached object, or (on a cache miss, e.g. an unlabelled object with a child's name) a read. */
+  private async live(
+    kind: ChildKind,
+    namespace: string,
+    name: string,
+  ): Promise<KubernetesObject | undefined> {
+    const cached = this.deps.children.get(kind.kind)?.get(namespace, name);
+    if (cached) return cached;
+    try {
+      const obj = await getJson<KubernetesObject>(
+        this.deps.client.kc,
+        `${collectionPath(kind, namespace)}/${encodeURIComponent(name)}`,
+      );
+      return { ...obj, apiVersion: obj.apiVersion ?? kind.apiVersion, kind: obj.kind ?? kind.kind };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The generated admin token: the one in the existing Secret, else a new random one (kept). */
+  private async adminToken(project: MxcpProject): Promise<string> {
+    const uid = project.metadata.uid!;
+    const kind = CHILD_KINDS.find((k) => k.kind === 'Secret')!;
+    const live = (await this.live(kind, project.metadata.namespace!, childNames(project).adminToken)) as
+      | V1Secret
+      | undefined;
+    const ownership = ownershipOf(live, project);
+    const existing = live?.data?.[ADMIN_TOKEN_KEY];
+    if (existing && (ownership.kind === 'ours' || ownership.kind === 'orphan')) {
+      const token = Buffer.from(existing, 'base64').toString('utf8');
+      this.tokens.set(uid, token);
+      return token;
+    }
+    let token = this.tokens.get(uid);
+    if (!token) {
+      token = randomBytes(32).toString('base64url');
+      this.tokens.set(uid, token);
+    }
+    return token;
+  }
+
+  /** Children this project controls that render no longer produces (audit off, replicas down to 1…). */
+  private async deleteUnwanted(project: MxcpProject, desired: KubernetesObject[]): Promise<void> {
+    const wanted = new Set(desired.map((d) => `${d.kind}/${d.metadata?.name}`));
+    for (const kind of CHILD_KINDS) {
+      const store = this.deps.children.get(kind.kind);
+      for (const obj of store?.list(project.metadata.namespace) ?? []) {
+        if (obj.metadata?.deletionTimestamp || !isControlledChild(obj, project)) continue;
+        if (wanted.has(`${kind.kind}/${obj.metadata?.name}`)) continue;
+        const target = {
+          apiVersion: kind.apiVersion,
+          kind: kind.kind,
+          metadata: { name: obj.metadata!.name, namespace: obj.metadata!.namespace },
+        };
+        try {
+          await this.deps.client.delete(target);
+        } catch (error) {
+          if (isRetryable(error)) throw error;
+          this.deps.logger.warn('could not delete a child no longer wanted', {
+            project: keyOf(project),
+            child: childRef(target),
+            error: describeApiError(error),
+          });
+          continue;
+        }
+        this.deps.logger.info('deleted child no longer wanted', {
+          project: keyOf(project),
+          child: childRef(target),
+        });
+      }
+    }
+  }
+
+  private deployment(project: MxcpProject): V1Deployment | undefined {
+    const obj = this.deps.children
+      .get('Deployment')
+      ?.get(project.metadata.namespace, childNames(project).deployment);
+    return obj && isControlledChild(obj, project) ? (obj as V1Deployment) : undefined;
+  }
+
+  private async writeStatus(project: MxcpProject, status: MxcpProjectStatus): Promise<void> {
+    if (sameStatus(project.status, status)) return;
+    await this.deps.client.applyStatus(
+      PROJECT_TYPE,
+      project.metadata.namespace!,
+      project.metadata.name,
+      status,
+    );
+    for (const { type, condition } of transitions(project.status, status)) {
+      const warning =
+        (type === 'ConfigValid' && condition.status === 'False') ||
+        (type === 'Degraded' && condition.status === 'True');
+      const worth =
+        type === 'ConfigValid' ||
+        (type === 'Ready' &&
+          (condition.status === 'True' ||
+            project.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))) ||
+        (type === 'Degraded' &&
+          (condition.status === 'True' ||
+            project.status?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True')));
+      if (!worth) continue;
+      await this.deps.recorder.record(
+        { apiVersion: API_VERSION, kind: KIND, metadata: project.metadata } as KubernetesObject,
+        warning ? 'Warning' : 'Normal',
+        condition.reason,
+        `${type}=${condition.status}: ${condition.message}`,
+      );
+    }
+  }
+}
+
+function keyOf(project: MxcpProject): string {
+  return `${project.metadata.namespace}/${project.metadata.name}`;
+}
