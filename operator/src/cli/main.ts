@@ -4,10 +4,12 @@
 // and exit 1.
 import { Command } from 'commander';
 import { formatProblem, RenderError } from '../render/index.js';
+import { registerRun } from '../manager/run.js';
 import { registerRender } from './render.js';
 
 export function buildProgram(): Command {
   const program = new Command('mxcp-operator').description('MXCP on Kubernetes: the MxcpProject operator');
+  registerRun(program);
   registerRender(program);
   return program;
 }
