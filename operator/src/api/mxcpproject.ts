@@ -186,9 +186,51 @@ export const Auth = Type.Object(
     trustProxy: Type.Optional(
       Type.Boolean({ description: 'Honour X-Forwarded-Proto behind an Ingress.', default: true }),
     ),
+    claimMappings: Type.Optional(
+      MapOf(
+        MapOf(
+          Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+            description: 'Capabilities granted.',
+            maxItems: 64,
+          }),
+          { description: 'Claim value → capabilities.', maxProperties: 256 },
+        ),
+        {
+          description:
+            'Capabilities from identity-provider claims (user.capabilities in policies): claim name or dotted path (e.g. groups, realm_access.roles) → claim value → capabilities.',
+          maxProperties: 64,
+        },
+      ),
+    ),
+    accessTokenTtlSeconds: Type.Optional(
+      Type.Integer({
+        description:
+          'Lifetime of the access tokens the worker issues (also capped by the upstream token); the worker default is 3600.',
+        minimum: 60,
+        maximum: 86400,
+        format: 'int32',
+      }),
+    ),
+    refreshTokenTtlSeconds: Type.Optional(
+      Type.Integer({
+        description: 'Lifetime of refresh tokens; the worker default is 1209600 (14 days).',
+        minimum: 60,
+        maximum: 31536000,
+        format: 'int32',
+      }),
+    ),
+    maxSessionAgeSeconds: Type.Optional(
+      Type.Integer({
+        description:
+          'Hard limit on a session since sign-in: no refresh goes beyond it; the worker default is 2592000 (30 days).',
+        minimum: 60,
+        maximum: 31536000,
+        format: 'int32',
+      }),
+    ),
     encryptionKeySecretRef: Type.Optional(
       SecretKeyReference(
-        'Key encrypting stored OAuth tokens; lets every replica read tokens another one issued.',
+        'Keys sealing the OAuth tokens, one per line (the first seals, all open: add a new key first to rotate). Every replica opens tokens another one issued. When omitted, the operator generates one key once, in the Secret `<project name>-auth-keys`, and keeps it.',
       ),
     ),
   },

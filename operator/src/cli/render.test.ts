@@ -61,8 +61,10 @@ describe('mxcp-operator render', () => {
     const file = join(TESTDATA, 'configmap-secrets-auth.cr.yaml');
     expect(() => renderCommand({ file })).toThrow(/--files-dir/);
     const stream = renderCommand({ file, filesDir: join(TESTDATA, 'sales-project') });
-    expect(kinds(stream)).toEqual(['ConfigMap', 'Secret', 'Secret', 'Service', 'Deployment']);
+    // Config, admin token and (GitHub login without encryptionKeySecretRef) the auth keys.
+    expect(kinds(stream)).toEqual(['ConfigMap', 'Secret', 'Secret', 'Secret', 'Service', 'Deployment']);
     expect(stream).toContain('tools__top_customers.yml');
+    expect(stream).toContain('name: sales-auth-keys');
   });
 
   it('renders every MxcpProject of a multi-document file', () => {

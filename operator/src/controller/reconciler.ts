@@ -19,8 +19,10 @@ import {
 } from '../kube/index.js';
 import {
   ADMIN_TOKEN_KEY,
+  AUTH_KEYS_KEY,
   RenderError,
   childNames,
+  needsGeneratedAuthKey,
   projectFiles,
   render,
   validateProject,
@@ -79,8 +81,12 @@ interface Convergence {
 }
 
 export class Reconciler {
-  /** Admin tokens generated but possibly not yet seen in the cache, by project uid. */
+  /**
+   * Generated values (admin token, auth sealing key) possibly not yet seen in the cache, by project
+   * uid: a second reconcile before the informer sees the applied Secret must not generate another.
+   */
   private readonly tokens = new Map<string, string>();
+  private readonly signingKeys = new Map<string, string>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -105,7 +111,10 @@ export class Reconciler {
 
   /** Drops what the reconciler remembers about a deleted project. */
   forget(project: MxcpProject): void {
-    if (project.metadata.uid) this.tokens.delete(project.metadata.uid);
+    if (project.metadata.uid) {
+      this.tokens.delete(project.metadata.uid);
+      this.signingKeys.delete(project.metadata.uid);
+    }
     this.deps.recorder.forget(project as KubernetesObject);
   }
 
@@ -125,8 +134,19 @@ export class Reconciler {
       const files = projectFiles(project, { files: refs.files });
       const preflight = await deps.preflight.check(files, project.spec.profile);
       if (preflight.length > 0) return { invalid: { reason: REASONS.preflightFailed, problems: preflight } };
-      const adminToken = await this.adminToken(project);
-      desired = render(project, { files: refs.files, adminToken, defaultImage: deps.defaultImage });
+      const adminToken = await this.generated(
+        project,
+        childNames(project).adminToken,
+        ADMIN_TOKEN_KEY,
+        this.tokens,
+      );
+      const authSigningKey = await this.authSigningKey(project);
+      desired = render(project, {
+        files: refs.files,
+        adminToken,
+        authSigningKey,
+        defaultImage: deps.defaultImage,
+      });
     } catch (error) {
       if (error instanceof RenderError)
         return { invalid: { reason: REASONS.invalidSpec, problems: error.problems } };
@@ -211,26 +231,45 @@ export class Reconciler {
     }
   }
 
-  /** The generated admin token: the one in the existing Secret, else a new random one (kept). */
-  private async adminToken(project: MxcpProject): Promise<string> {
+  /**
+   * The token sealing key of `<name>-auth-keys`, when auth is on without encryptionKeySecretRef:
+   * generated once, then read back and kept (tokens issued stay valid across reconciles and
+   * restarts of the operator). With auth off the Secret is pruned, and a later one is new.
+   */
+  private async authSigningKey(project: MxcpProject): Promise<string | undefined> {
+    if (!needsGeneratedAuthKey(project)) {
+      this.signingKeys.delete(project.metadata.uid!);
+      return undefined;
+    }
+    return this.generated(project, childNames(project).authKeys, AUTH_KEYS_KEY, this.signingKeys);
+  }
+
+  /**
+   * A generated Secret value: the one in the existing Secret (ours or an orphan we adopt), else a
+   * new random one (32 bytes, base64url), remembered until the cache shows the applied Secret.
+   */
+  private async generated(
+    project: MxcpProject,
+    secretName: string,
+    key: string,
+    remembered: Map<string, string>,
+  ): Promise<string> {
     const uid = project.metadata.uid!;
     const kind = CHILD_KINDS.find((k) => k.kind === 'Secret')!;
-    const live = (await this.live(kind, project.metadata.namespace!, childNames(project).adminToken)) as
-      | V1Secret
-      | undefined;
+    const live = (await this.live(kind, project.metadata.namespace!, secretName)) as V1Secret | undefined;
     const ownership = ownershipOf(live, project);
-    const existing = live?.data?.[ADMIN_TOKEN_KEY];
+    const existing = live?.data?.[key];
     if (existing && (ownership.kind === 'ours' || ownership.kind === 'orphan')) {
-      const token = Buffer.from(existing, 'base64').toString('utf8');
-      this.tokens.set(uid, token);
-      return token;
+      const value = Buffer.from(existing, 'base64').toString('utf8');
+      remembered.set(uid, value);
+      return value;
     }
-    let token = this.tokens.get(uid);
-    if (!token) {
-      token = randomBytes(32).toString('base64url');
-      this.tokens.set(uid, token);
+    let value = remembered.get(uid);
+    if (!value) {
+      value = randomBytes(32).toString('base64url');
+      remembered.set(uid, value);
     }
-    return token;
+    return value;
   }
 
   /** Children this project controls that render no longer produces (audit off, replicas down to 1…). */

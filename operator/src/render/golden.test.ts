@@ -47,6 +47,7 @@ describe('render golden files', () => {
     const objects = render(project, {
       files: referencedFiles(project),
       adminToken: 'test-admin-token',
+      authSigningKey: 'test-auth-signing-key',
       defaultImage: 'mxcp-worker:test',
     });
     compare(`${name}.golden.yaml`, toYamlStream(objects));

@@ -25,6 +25,8 @@ export interface RestartInputs {
   userConfig: string;
   image: string;
   args: string[];
+  /** Where the auth sealing keys come from (never their value); undefined without auth. */
+  authKeys?: string;
 }
 
 export function restartHash(inputs: RestartInputs): string {

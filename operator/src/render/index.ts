@@ -1,14 +1,15 @@
 // render: a pure function from an MxcpProject (plus what the controller read
 // from the cluster) to the desired child objects, in a stable order. No I/O,
-// no clock, no randomness: the admin token comes in `refs`. Children carry no
+// no clock, no randomness: the admin token and the auth sealing key come in `refs`. Children carry no
 // ownerReferences (the controller adds them) and none of the CR's labels.
 import type { KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import type { MxcpProject } from '../api/index.js';
 import { renderCleanupCronJob } from './cleanup.js';
 import { encodeConfigMapKey, readSite, renderedFiles } from './files.js';
+import { authKeySource } from './auth.js';
 import { restartHash } from './hash.js';
-import { ADMIN_TOKEN_KEY, USER_CONFIG_KEY, childNames, labels } from './names.js';
+import { ADMIN_TOKEN_KEY, AUTH_KEYS_KEY, USER_CONFIG_KEY, childNames, labels } from './names.js';
 import { RenderError } from './problems.js';
 import { namespaced, podStorage, renderClaims } from './storage.js';
 import { renderUserConfig } from './user-config.js';
@@ -20,6 +21,11 @@ export interface ResolvedRefs {
   files?: Record<string, string>;
   /** The admin API bearer token: read from the existing Secret, or generated once by the controller. */
   adminToken: string;
+  /**
+   * The OAuth token sealing key of the generated `<name>-auth-keys` Secret (generated once by the
+   * controller, then read back from the Secret). Needed when auth is on without encryptionKeySecretRef.
+   */
+  authSigningKey?: string;
   /** Worker image when spec.image is not set. */
   defaultImage: string;
 }
@@ -53,12 +59,26 @@ export function render(
   const paths = Object.keys(files).sort();
   const userConfig = renderUserConfig(cr, site.project, site.profile);
   const storage = podStorage(cr);
-  const hash = restartHash({ files, userConfig, image, args: serveArgs(cr, site.profile) });
+  const keySource = authKeySource(cr);
+  const signingKey = keySource?.kind === 'generated' ? requiredSigningKey(refs) : undefined;
+  const hash = restartHash({
+    files,
+    userConfig,
+    image,
+    args: serveArgs(cr, site.profile),
+    // Where the keys come from is structure (a different key file); their value is not.
+    authKeys:
+      keySource &&
+      (keySource.kind === 'generated' ? 'generated' : `secret:${keySource.name}/${keySource.key}`),
+  });
 
   const objects: KubernetesObject[] = [
     configMap(cr, names.files, files),
     secret(cr, names.userConfig, 'config', { [USER_CONFIG_KEY]: userConfig }),
     secret(cr, names.adminToken, 'admin', { [ADMIN_TOKEN_KEY]: refs.adminToken }),
+    ...(signingKey !== undefined
+      ? [secret(cr, names.authKeys, 'auth', { [AUTH_KEYS_KEY]: signingKey })]
+      : []),
     ...renderClaims(cr),
     renderService(cr),
     renderDeployment(cr, { image, profile: site.profile, files: paths, storage, restartHash: hash }),
@@ -70,6 +90,13 @@ export function render(
     objects.push(renderCleanupCronJob(cr, image, site.profile, paths, cleanupStorage));
   }
   return objects;
+}
+
+/** The caller's duty (the controller generates the key), not a problem of the CR. */
+function requiredSigningKey(refs: ResolvedRefs): string {
+  if (!refs.authSigningKey)
+    throw new Error('render: auth is on without encryptionKeySecretRef, and refs.authSigningKey is missing');
+  return refs.authSigningKey;
 }
 
 function configMap(project: MxcpProject, name: string, files: Record<string, string>): V1ConfigMap {
@@ -89,7 +116,7 @@ function configMap(project: MxcpProject, name: string, files: Record<string, str
 function secret(
   project: MxcpProject,
   name: string,
-  component: 'config' | 'admin',
+  component: 'config' | 'admin' | 'auth',
   data: Record<string, string>,
 ): V1Secret {
   return {
@@ -112,8 +139,11 @@ export { checkSchedule } from './cleanup.js';
 export { referencedSecrets } from './pod.js';
 export { canonicalJson, sha256 } from './hash.js';
 export { isStateless } from './user-config.js';
+export { AUTH_ENV, authKeySource, needsGeneratedAuthKey } from './auth.js';
+export type { AuthKeySource } from './auth.js';
 export {
   ADMIN_TOKEN_KEY,
+  AUTH_KEYS_KEY,
   APP_NAME,
   LABELS,
   MANAGER,

@@ -16,7 +16,7 @@ export const MANAGER = 'mxcp-operator';
 /** Pod-template annotation: changes whenever the pods must restart to see a change. */
 export const RESTART_HASH_ANNOTATION = 'mxcp.dev/restart-hash';
 
-export type Component = 'server' | 'config' | 'admin' | 'storage' | 'audit-cleanup';
+export type Component = 'server' | 'config' | 'admin' | 'auth' | 'storage' | 'audit-cleanup';
 
 /** Where things are inside worker and cleanup pods. */
 export const PATHS = {
@@ -25,6 +25,7 @@ export const PATHS = {
   configFile: '/etc/mxcp/config/config.yml',
   adminTokenDir: '/var/run/mxcp/admin',
   adminTokenFile: '/var/run/mxcp/admin/token',
+  authKeysDir: '/var/run/mxcp/auth',
   secrets: '/var/run/mxcp/secrets',
   data: '/var/lib/mxcp/data',
   audit: '/var/lib/mxcp/audit',
@@ -34,6 +35,8 @@ export const PATHS = {
 
 export const USER_CONFIG_KEY = 'config.yml';
 export const ADMIN_TOKEN_KEY = 'token';
+/** Key of the generated `<name>-auth-keys` Secret: the token sealing keys, one per line. */
+export const AUTH_KEYS_KEY = 'keys';
 
 export function childNames(project: MxcpProject) {
   const cr = project.metadata.name;
@@ -44,6 +47,7 @@ export function childNames(project: MxcpProject) {
     files: `${cr}-files`,
     userConfig: `${cr}-config`,
     adminToken: `${cr}-admin-token`,
+    authKeys: `${cr}-auth-keys`,
     duckdbClaim: `${cr}-duckdb`,
     auditClaim: `${cr}-audit`,
     cleanup: `${cr}-log-cleanup`,

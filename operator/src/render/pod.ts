@@ -12,6 +12,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { MxcpProject } from '../api/index.js';
 import { DEFAULT_ADMIN_PORT } from '../api/index.js';
+import { authEnv, enabledAuth, needsGeneratedAuthKey } from './auth.js';
 import { encodeConfigMapKey } from './files.js';
 import { PATHS, childNames, secretDir, secretVolumeName } from './names.js';
 
@@ -21,8 +22,8 @@ export const WORKER_UID = 1000;
 export function referencedSecrets(project: MxcpProject): string[] {
   const names = new Set<string>();
   for (const secret of project.spec.secrets ?? []) names.add(secret.secretRef.name);
-  const auth = project.spec.auth;
-  if (auth && (auth.provider ?? 'none') !== 'none') {
+  const auth = enabledAuth(project);
+  if (auth) {
     if (auth.clientSecretRef) names.add(auth.clientSecretRef.name);
     if (auth.encryptionKeySecretRef) names.add(auth.encryptionKeySecretRef.name);
   }
@@ -50,6 +51,9 @@ export function podVolumes(project: MxcpProject, files: string[], storage: PodSt
     },
     { name: 'user-config', secret: { secretName: names.userConfig } },
     { name: 'admin-token', secret: { secretName: names.adminToken } },
+    ...(needsGeneratedAuthKey(project)
+      ? [{ name: 'auth-keys', secret: { secretName: names.authKeys } }]
+      : []),
     ...referencedSecrets(project).map((secretName) => ({
       name: secretVolumeName(secretName),
       secret: { secretName },
@@ -73,6 +77,9 @@ export function volumeMounts(project: MxcpProject, storage: PodStorage): V1Volum
     { name: 'project', mountPath: PATHS.project, readOnly: true },
     { name: 'user-config', mountPath: PATHS.configDir, readOnly: true },
     { name: 'admin-token', mountPath: PATHS.adminTokenDir, readOnly: true },
+    ...(needsGeneratedAuthKey(project)
+      ? [{ name: 'auth-keys', mountPath: PATHS.authKeysDir, readOnly: true }]
+      : []),
     ...referencedSecrets(project).map((secretName) => ({
       name: secretVolumeName(secretName),
       mountPath: secretDir(secretName),
@@ -98,6 +105,7 @@ export function workerEnv(project: MxcpProject, profile: string, storage: PodSto
     { name: 'MXCP_ADMIN_PORT', value: String(project.spec.admin?.port ?? DEFAULT_ADMIN_PORT) },
     { name: 'MXCP_ADMIN_TOKEN_FILE', value: PATHS.adminTokenFile },
     { name: 'MXCP_SECRETS_DIR', value: PATHS.secrets },
+    ...authEnv(project),
     // The root filesystem is read-only: anything written under ~ lands in /tmp.
     { name: 'HOME', value: PATHS.tmp },
   ];

@@ -2,12 +2,22 @@
 // way (never with the CR's labels), secret values never copied, the restart
 // hash following what needs a restart, and a user config and mxcp-site.yml
 // the worker's own loaders accept.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { KubernetesObject, V1CronJob, V1Deployment, V1Secret } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { capabilitiesFromClaims, claimMappingsFor } from '../../../worker/src/auth/claim-mappings.js';
+import {
+  AUTH_ENV as WORKER_AUTH_ENV,
+  loadAuthKeys,
+  loadLifetimes,
+} from '../../../worker/src/auth/settings.js';
 import { UserConfigSchema, checkSchema, parseYaml } from '../../../worker/src/config/index.js';
 import type { MxcpProject } from '../api/index.js';
 import {
+  AUTH_ENV,
   RESTART_HASH_ANNOTATION,
   RenderError,
   projectFiles,
@@ -20,7 +30,7 @@ import { preflightProject } from './preflight.js';
 const SITE = 'mxcp: 1\nproject: demo\nprofile: default\n';
 const TOOL =
   'mxcp: 1\ntool:\n  name: t\n  description: d\n  return:\n    type: string\n  source:\n    code: SELECT 1\n';
-const REFS: ResolvedRefs = { adminToken: 'token-1', defaultImage: 'worker:1' };
+const REFS: ResolvedRefs = { adminToken: 'token-1', authSigningKey: 'key-1', defaultImage: 'worker:1' };
 
 function project(
   spec: Partial<MxcpProject['spec']> = {},
@@ -92,6 +102,7 @@ describe('render', () => {
     expect(pod?.volumes?.filter((v) => v.secret).map((v) => v.secret?.secretName)).toEqual([
       'demo-config',
       'demo-admin-token',
+      'demo-auth-keys',
       'db-creds',
       'gh',
     ]);
@@ -100,6 +111,7 @@ describe('render', () => {
   it('renders a user config and an mxcp-site.yml the worker loaders accept', async () => {
     const cr = project({
       ...withSecrets.spec,
+      auth: { ...withSecrets.spec.auth!, claimMappings: { groups: { finance: ['reports:read'] } } },
       telemetry: { enabled: true, endpoint: 'http://otel:4318' },
       audit: { enabled: true },
       site: { sqlTools: { enabled: true }, extensions: [{ name: 'httpfs' }] },
@@ -207,5 +219,122 @@ describe('render', () => {
       expect.stringContaining("invalid file path '../x.yml'"),
       "files 'a/b.yml' and 'a__b.yml' map to the same ConfigMap key 'a__b.yml'",
     ]);
+  });
+});
+
+describe('render with auth', () => {
+  const oidc = {
+    provider: 'oidc' as const,
+    configUrl: 'https://idp.example.com/.well-known/openid-configuration',
+    clientId: 'mxcp',
+    clientSecretRef: { name: 'oidc-client', key: 'secret' },
+    claimMappings: {
+      groups: { finance: ['reports:read', 'reports:export'] },
+      'realm_access.roles': { auditor: ['audit:read'] },
+    },
+  };
+  const pod = (objects: KubernetesObject[]) => find<V1Deployment>(objects, 'Deployment')?.spec?.template.spec;
+  const envOf = (objects: KubernetesObject[]) =>
+    Object.fromEntries((pod(objects)?.containers[0].env ?? []).map((e) => [e.name, e.value]));
+
+  it('generates the <name>-auth-keys Secret from refs and mounts it whole as MXCP_AUTH_KEY_FILE', () => {
+    const objects = render(project({ auth: oidc }), { ...REFS, authSigningKey: 'sealing-key-1' });
+    const keys = find<V1Secret>(objects, 'Secret', 'demo-auth-keys');
+    expect(keys?.metadata?.labels?.['app.kubernetes.io/component']).toBe('auth');
+    expect(decoded(keys!, 'keys')).toBe('sealing-key-1');
+    expect(pod(objects)?.volumes?.find((v) => v.name === 'auth-keys')?.secret?.secretName).toBe(
+      'demo-auth-keys',
+    );
+    const mount = pod(objects)?.containers[0].volumeMounts?.find((m) => m.name === 'auth-keys');
+    expect(mount).toEqual({ name: 'auth-keys', mountPath: '/var/run/mxcp/auth', readOnly: true });
+    expect(envOf(objects)[AUTH_ENV.keyFile]).toBe('/var/run/mxcp/auth/keys');
+    // The key is in its Secret only: not in the user config, the Deployment or any other object.
+    const others = objects.filter((o) => o.metadata?.name !== 'demo-auth-keys');
+    expect(JSON.stringify(others)).not.toContain(Buffer.from('sealing-key-1').toString('base64'));
+    expect(JSON.stringify(others)).not.toContain('sealing-key-1');
+  });
+
+  it('mounts the encryptionKeySecretRef Secret instead, and needs no generated key', () => {
+    const auth = { ...oidc, encryptionKeySecretRef: { name: 'my-keys', key: 'sealing' } };
+    const objects = render(project({ auth }), { adminToken: 't', defaultImage: 'worker:1' });
+    expect(find(objects, 'Secret', 'demo-auth-keys')).toBeUndefined();
+    expect(pod(objects)?.volumes?.some((v) => v.name === 'auth-keys')).toBe(false);
+    expect(envOf(objects)[AUTH_ENV.keyFile]).toBe('/var/run/mxcp/secrets/my-keys/sealing');
+    expect(pod(objects)?.containers[0].volumeMounts).toContainEqual({
+      name: 'secret-my-keys',
+      mountPath: '/var/run/mxcp/secrets/my-keys',
+      readOnly: true,
+    });
+    const config = decoded(find<V1Secret>(objects, 'Secret', 'demo-config')!, 'config.yml');
+    expect(config).not.toContain('auth_encryption_key');
+  });
+
+  it('renders no key Secret, key file or lifetimes without auth, and needs no key', () => {
+    for (const spec of [{}, { auth: { ...oidc, provider: 'none' as const } }]) {
+      const objects = render(project(spec), { adminToken: 't', defaultImage: 'worker:1' });
+      expect(find(objects, 'Secret', 'demo-auth-keys')).toBeUndefined();
+      expect(Object.keys(envOf(objects)).filter((n) => n.startsWith('MXCP_AUTH_'))).toEqual([]);
+      expect(pod(objects)?.volumes?.some((v) => v.name === 'auth-keys')).toBe(false);
+    }
+  });
+
+  it('refuses to render auth without the generated key when no encryptionKeySecretRef is set', () => {
+    expect(() => render(project({ auth: oidc }), { adminToken: 't', defaultImage: 'worker:1' })).toThrow(
+      /authSigningKey is missing/,
+    );
+  });
+
+  it('passes lifetimes as the environment the worker reads, and the key file the worker opens', () => {
+    const auth = {
+      ...oidc,
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlSeconds: 86400,
+      maxSessionAgeSeconds: 604800,
+    };
+    const objects = render(project({ auth }), { ...REFS, authSigningKey: 'key-a' });
+    expect(AUTH_ENV).toEqual(WORKER_AUTH_ENV);
+    const env = envOf(objects);
+    expect(loadLifetimes(env)).toEqual({ accessToken: 900, refreshToken: 86400, maxSessionAge: 604800 });
+    // The generated Secret's content, as the kubelet writes it to the mounted file.
+    const dir = mkdtempSync(join(tmpdir(), 'auth-keys-'));
+    try {
+      const file = join(dir, 'keys');
+      writeFileSync(file, decoded(find<V1Secret>(objects, 'Secret', 'demo-auth-keys')!, 'keys'));
+      const text = decoded(find<V1Secret>(objects, 'Secret', 'demo-config')!, 'config.yml');
+      const profile = (parse(text) as { projects: { demo: { profiles: { default: { auth: never } } } } })
+        .projects.demo.profiles.default;
+      expect(loadAuthKeys(profile.auth, { [AUTH_ENV.keyFile]: file })).toEqual({
+        keys: ['key-a'],
+        shared: true,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const unset = envOf(render(project({ auth: oidc }), { ...REFS, authSigningKey: 'key-a' }));
+    expect(Object.keys(unset).filter((n) => n.startsWith('MXCP_AUTH_'))).toEqual([AUTH_ENV.keyFile]);
+  });
+
+  it('renders claim mappings the worker schema accepts and turns into capabilities', () => {
+    const objects = render(project({ auth: { ...oidc, requiredScopes: ['mcp:tools'] } }), REFS);
+    const text = decoded(find<V1Secret>(objects, 'Secret', 'demo-config')!, 'config.yml');
+    const { value, errors } = checkSchema(UserConfigSchema, parseYaml(text, 'config.yml'), parse(text));
+    expect(errors.map((e) => e.format())).toEqual([]);
+    const auth = (value as { projects: Record<string, { profiles: Record<string, { auth?: never }> }> })
+      .projects.demo.profiles.default.auth;
+    const mappings = claimMappingsFor(auth);
+    expect(mappings).toEqual(oidc.claimMappings);
+    expect(
+      capabilitiesFromClaims(mappings, { groups: ['finance'], realm_access: { roles: ['auditor'] } }),
+    ).toEqual(['reports:read', 'reports:export', 'audit:read']);
+  });
+
+  it('keeps the restart hash across signing keys, and changes it when the key source changes', () => {
+    const generated = hashOf(render(project({ auth: oidc }), { ...REFS, authSigningKey: 'key-a' }));
+    expect(hashOf(render(project({ auth: oidc }), { ...REFS, authSigningKey: 'key-b' }))).toBe(generated);
+    const own = (key: string) =>
+      hashOf(render(project({ auth: { ...oidc, encryptionKeySecretRef: { name: 'my-keys', key } } }), REFS));
+    expect(own('a')).not.toBe(generated);
+    expect(own('b')).not.toBe(own('a'));
+    expect(hashOf(render(project({ auth: { ...oidc, claimMappings: {} } }), REFS))).not.toBe(generated);
   });
 });
