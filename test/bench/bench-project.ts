@@ -2,11 +2,22 @@
 // worker (through the project's tool) and the baseline run, so the two measure
 // the same DuckDB work. The audited flavour is the same project with the
 // production layers on: the audit log enabled and an input and an output policy
-// on the tool, so their cost can be read off against the plain one.
+// on the tool, so their cost can be read off against the plain one. The Python
+// flavour adds two Python tools with the same parameter and answer: one runs the
+// same SQL through `mxcp.runtime.db.execute` (the same DuckDB work, so comparable
+// with the SQL tool), the other computes the answer in Python alone (what the
+// Python round trip costs by itself).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const BENCH_TOOL = 'square';
+/** Python tool running BENCH_SQL through `db.execute`. */
+export const PYTHON_DB_TOOL = 'square_py';
+/** Python tool computing `{n, square}` without DuckDB. */
+export const PYTHON_PURE_TOOL = 'square_py_pure';
+
+/** Which copy of the project a worker serves. */
+export type BenchFlavour = 'plain' | 'audited' | 'python';
 
 /**
  * One row computed from the parameter: no stored data and next to no DuckDB work,
@@ -50,17 +61,7 @@ export const BENCH_POLICIES = `  policies:
         fields: [square]
 `;
 
-const tool = (policies: string) => `mxcp: 1
-tool:
-  name: ${BENCH_TOOL}
-  description: Returns n and its square.
-  parameters:
-    - name: n
-      type: integer
-      description: A number from 0 to 999.
-      minimum: 0
-      maximum: 999
-  return:
+const returnSpec = `  return:
     type: object
     description: n and n squared.
     properties:
@@ -70,8 +71,46 @@ tool:
       square:
         type: integer
         description: n * n.
-${policies}  source:
+`;
+
+const parameterSpec = `  parameters:
+    - name: n
+      type: integer
+      description: A number from 0 to 999.
+      minimum: 0
+      maximum: 999
+`;
+
+const tool = (policies: string) => `mxcp: 1
+tool:
+  name: ${BENCH_TOOL}
+  description: Returns n and its square.
+${parameterSpec}${returnSpec}${policies}  source:
     code: "${BENCH_SQL}"
+`;
+
+const pythonTool = (name: string, description: string) => `mxcp: 1
+tool:
+  name: ${name}
+  description: ${description}
+  language: python
+${parameterSpec}${returnSpec}  source:
+    file: ../python/bench_tools.py
+`;
+
+/** The Python tools' module: one function per tool, named after it (MXCP's rule). */
+export const PYTHON_MODULE = `"""The benchmark's Python tools (test/bench/bench-project.ts)."""
+from mxcp.runtime import db
+
+SQL = ${JSON.stringify(BENCH_SQL)}
+
+
+def ${PYTHON_DB_TOOL}(n: int) -> dict:
+    return db.execute(SQL, {"n": n})[0]
+
+
+def ${PYTHON_PURE_TOOL}(n: int) -> dict:
+    return {"n": n, "square": n * n}
 `;
 
 // A user config of its own, so the benchmark never reads ~/.mxcp/config.yml.
@@ -84,17 +123,30 @@ projects:
 `;
 
 /**
- * Writes the project into `dir` (with the audit log and policies when `audited`) and returns
- * the path of its user config and of its audit directory.
+ * Writes the project into `dir` in the given flavour and returns the path of its user config
+ * and of its audit directory. Every flavour has the SQL tool; `python` adds the Python tools.
  */
 export function writeBenchProject(
   dir: string,
-  options: { audited?: boolean } = {},
+  flavour: BenchFlavour = 'plain',
 ): { userConfigPath: string; auditDir: string } {
+  const audited = flavour === 'audited';
   mkdirSync(join(dir, 'tools'), { recursive: true });
   mkdirSync(join(dir, 'data'), { recursive: true });
-  writeFileSync(join(dir, 'mxcp-site.yml'), options.audited ? auditedSiteConfig : siteConfig);
-  writeFileSync(join(dir, 'tools', `${BENCH_TOOL}.yml`), tool(options.audited ? BENCH_POLICIES : ''));
+  writeFileSync(join(dir, 'mxcp-site.yml'), audited ? auditedSiteConfig : siteConfig);
+  writeFileSync(join(dir, 'tools', `${BENCH_TOOL}.yml`), tool(audited ? BENCH_POLICIES : ''));
+  if (flavour === 'python') {
+    mkdirSync(join(dir, 'python'), { recursive: true });
+    writeFileSync(join(dir, 'python', 'bench_tools.py'), PYTHON_MODULE);
+    writeFileSync(
+      join(dir, 'tools', `${PYTHON_DB_TOOL}.yml`),
+      pythonTool(PYTHON_DB_TOOL, 'Returns n and its square, running the SQL tool query with db.execute.'),
+    );
+    writeFileSync(
+      join(dir, 'tools', `${PYTHON_PURE_TOOL}.yml`),
+      pythonTool(PYTHON_PURE_TOOL, 'Returns n and its square, computed in Python.'),
+    );
+  }
   const userConfigPath = join(dir, 'mxcp-user-config.yml');
   writeFileSync(userConfigPath, userConfig);
   return { userConfigPath, auditDir: join(dir, 'audit') };

@@ -1,7 +1,8 @@
 // Child processes for the benchmark: a free port on 127.0.0.1, spawning a server
-// with its output kept (for error messages), waiting for GET /ready, stopping it.
+// with its output kept (for error messages), waiting for GET /ready, stopping it,
+// and the CPU time a server (with the processes it started) has used.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface ServerProcess {
@@ -111,6 +112,15 @@ export async function stopServer(server: ServerProcess, graceMs = 5_000): Promis
 /** Linux reports process CPU time in clock ticks of 1/100 s (`getconf CLK_TCK`). */
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/** Fields of /proc/<pid>/stat after the command name (which may hold spaces): field 3 onwards. */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** utime + stime (fields 14 and 15) in seconds. */
+const cpuSecondsOf = (fields: string[]) => (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+
 /**
  * CPU seconds (user + system) the child has used so far, from /proc/<pid>/stat; undefined
  * where there is no /proc (not Linux) or the process is gone.
@@ -118,11 +128,42 @@ const CLOCK_TICKS_PER_SECOND = 100;
 export function processCpuSeconds(child: ChildProcess): number | undefined {
   if (child.pid === undefined) return undefined;
   try {
-    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    return cpuSecondsOf(statFields(child.pid));
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU seconds of the child and of every live process below it (a worker's Python host
+ * processes), so a server that hands work to helper processes is charged for it. Processes
+ * that exit between two readings take their time with them; the bench's servers keep theirs
+ * running. Undefined where there is no /proc or the child is gone.
+ */
+export function processTreeCpuSeconds(child: ChildProcess): number | undefined {
+  const own = processCpuSeconds(child);
+  if (own === undefined || child.pid === undefined) return undefined;
+  const parents = new Map<number, number>();
+  const cpu = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = statFields(Number(entry));
+      parents.set(Number(entry), Number(fields[1]));
+      cpu.set(Number(entry), cpuSecondsOf(fields));
+    } catch {
+      // The process exited while /proc was being read.
+    }
+  }
+  let total = own;
+  const below = [child.pid];
+  while (below.length > 0) {
+    const parent = below.pop()!;
+    for (const [pid, ppid] of parents) {
+      if (ppid !== parent) continue;
+      total += cpu.get(pid) ?? 0;
+      below.push(pid);
+    }
+  }
+  return total;
 }

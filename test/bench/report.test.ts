@@ -4,13 +4,20 @@ import {
   auditCostTable,
   auditVerdict,
   benchmarksMarkdown,
+  keepOtherSections,
+  pythonCostTable,
+  pythonSummary,
   resultsTable,
   targetVerdict,
   type LevelResult,
 } from './report.js';
-import { parseWorkerVariants, WORKER_VARIANTS } from './worker-variants.js';
+import { PYTHON_DB_TOOL, PYTHON_PURE_TOOL } from './bench-project.js';
+import { parseWorkerVariants, WORKER_VARIANTS, type WorkerVariantKey } from './worker-variants.js';
 
-const [sse, audit, json] = WORKER_VARIANTS;
+const variant = (key: WorkerVariantKey) => WORKER_VARIANTS.find((v) => v.key === key)!;
+const [sse, audit, python, pypure, json] = (['sse', 'audit', 'python', 'pypure', 'json'] as const).map(
+  variant,
+);
 
 function load(callsPerSecond: number, errors = 0): LoadResult {
   return {
@@ -38,15 +45,17 @@ function level(
 }
 
 describe('parseWorkerVariants', () => {
-  it('measures every variant, SSE first and the audited one right after it, when unset or empty', () => {
-    expect(parseWorkerVariants(undefined).map((v) => v.key)).toEqual(['sse', 'audit', 'json']);
-    expect(parseWorkerVariants(' ').map((v) => v.key)).toEqual(['sse', 'audit', 'json']);
+  it('measures every variant, SSE first and the audited and Python ones right after it, when unset or empty', () => {
+    const all = ['sse', 'audit', 'python', 'pypure', 'json'];
+    expect(parseWorkerVariants(undefined).map((v) => v.key)).toEqual(all);
+    expect(parseWorkerVariants(' ').map((v) => v.key)).toEqual(all);
   });
 
   it('keeps the run order and drops duplicates whatever order the list uses', () => {
     expect(parseWorkerVariants('json, SSE,json').map((v) => v.key)).toEqual(['sse', 'json']);
     expect(parseWorkerVariants('audit,sse').map((v) => v.key)).toEqual(['sse', 'audit']);
     expect(parseWorkerVariants('json').map((v) => v.key)).toEqual(['json']);
+    expect(parseWorkerVariants('pypure,sse,python').map((v) => v.key)).toEqual(['sse', 'python', 'pypure']);
   });
 
   it('rejects unknown variants and lists of only commas', () => {
@@ -58,7 +67,14 @@ describe('parseWorkerVariants', () => {
     expect(sse.serveFlags).toEqual([]);
     expect(audit.serveFlags).toEqual([]);
     expect(json.serveFlags).toEqual(['--json-response']);
-    expect(WORKER_VARIANTS.filter((v) => v.audited)).toEqual([audit]);
+    expect(WORKER_VARIANTS.filter((v) => v.flavour === 'audited')).toEqual([audit]);
+  });
+
+  it('has the Python variants call the Python tools of the Python project on the default transport', () => {
+    expect([python.tool, pypure.tool]).toEqual([PYTHON_DB_TOOL, PYTHON_PURE_TOOL]);
+    expect(WORKER_VARIANTS.filter((v) => v.flavour === 'python')).toEqual([python, pypure]);
+    expect([python.serveFlags, pypure.serveFlags]).toEqual([[], []]);
+    expect(python.contentType).toBe('text/event-stream');
   });
 });
 
@@ -144,6 +160,17 @@ describe('benchmarksMarkdown', () => {
     expect(markdown).toContain('## Cost of audit and policies\n\nNot measured in this run');
   });
 
+  it('notes a busy machine when the load average was above the core count', () => {
+    const at = (load: number) =>
+      benchmarksMarkdown(
+        [level(32, 300, 450, 600)],
+        { ...settings, variants: [sse, json], loadAverage: { start: [load, 1, 1], end: [0, 1, 1] } },
+        new Date(0),
+      );
+    expect(at(10_000)).toContain('> The machine was busy with other work during this run');
+    expect(at(0)).not.toContain('The machine was busy');
+  });
+
   it('has the audit cost table and its verdict when both SSE variants ran', () => {
     const markdown = benchmarksMarkdown(
       [
@@ -174,5 +201,83 @@ describe('benchmarksMarkdown', () => {
     expect(markdown).toContain(
       '| clients | during worker (--json-response) run (%) | during baseline run (%) |',
     );
+  });
+});
+
+describe('the Python tools against the SQL tool', () => {
+  const withPython = (
+    clients: number,
+    sqlCalls: number,
+    dbCalls?: number,
+    pureCalls?: number,
+  ): LevelResult => {
+    const workers = [{ variant: sse, result: { ...load(sqlCalls), serverCpuMsPerCall: 2 } }];
+    if (dbCalls !== undefined)
+      workers.push({ variant: python, result: { ...load(dbCalls), serverCpuMsPerCall: 5 } });
+    if (pureCalls !== undefined)
+      workers.push({ variant: pypure, result: { ...load(pureCalls), serverCpuMsPerCall: 4 } });
+    return { clients, workers, baseline: load(1000) };
+  };
+
+  it('has a row for the SQL tool and one per Python tool, with the ratio to the SQL tool', () => {
+    const table = pythonCostTable([
+      withPython(1, 200, 100, 150),
+      level(8, 500, 500, 900),
+      withPython(32, 400, 100),
+    ]);
+    expect(table?.split('\n').slice(2)).toEqual([
+      '| 1 | SQL (`square`) | 200 | — | 1.23 | 9.88 | 2.00 | 0 |',
+      '| 1 | Python, db.execute (`square_py`) | 100 | 0.50 | 1.23 | 9.88 | 5.00 | 0 |',
+      '| 1 | pure Python (`square_py_pure`) | 150 | 0.75 | 1.23 | 9.88 | 4.00 | 0 |',
+      '| 32 | SQL (`square`) | 400 | — | 1.23 | 9.88 | 2.00 | 0 |',
+      '| 32 | Python, db.execute (`square_py`) | 100 | 0.25 | 1.23 | 9.88 | 5.00 | 0 |',
+    ]);
+  });
+
+  it('is not measured without the SQL tool or without a Python tool', () => {
+    const onlyPython: LevelResult = {
+      clients: 32,
+      workers: [{ variant: python, result: load(100) }],
+      baseline: load(1),
+    };
+    expect(pythonCostTable([onlyPython, withPython(8, 300)])).toBeUndefined();
+    expect(pythonSummary([onlyPython])).toMatch(/^Python tools: not measured/);
+  });
+
+  it('sums up the highest client level where they were compared', () => {
+    expect(pythonSummary([withPython(32, 400, 100, 300), withPython(1, 200, 200, 200)])).toBe(
+      "Python tools at 32 clients: Python, db.execute (`square_py`) 0.25 × the SQL tool's throughput, " +
+        '2.50 × its server CPU per call (p50 1.23 ms against 1.23 ms); pure Python (`square_py_pure`) ' +
+        "0.75 × the SQL tool's throughput, 2.00 × its server CPU per call (p50 1.23 ms against 1.23 ms).",
+    );
+  });
+
+  it('puts the table, the module and the summary into docs/benchmarks.md', () => {
+    const markdown = benchmarksMarkdown(
+      [withPython(32, 400, 200, 300)],
+      { seconds: 5, warmupSeconds: 1, poolSize: 10, baselineOnly: false, variants: [sse, python, pypure] },
+      new Date(0),
+    );
+    expect(markdown).toContain('## Python tools against the SQL tool');
+    expect(markdown).toContain('| 32 | Python, db.execute (`square_py`) | 200 | 0.50 |');
+    expect(markdown).toContain('return db.execute(SQL, {"n": n})[0]');
+    expect(markdown).toContain('Python tools at 32 clients:');
+  });
+});
+
+describe('keepOtherSections', () => {
+  const operator = '<!-- operator-bench:start -->\n## Operator\n\n| a | b |\n<!-- operator-bench:end -->';
+
+  it('appends the sections other benchmarks wrote to the page, and nothing else of the old page', () => {
+    const previous = `# Benchmarks\n\nold worker numbers\n\n${operator}\n`;
+    expect(keepOtherSections('# Benchmarks\n\nnew numbers\n', previous)).toBe(
+      `# Benchmarks\n\nnew numbers\n\n${operator}\n`,
+    );
+  });
+
+  it('leaves the page alone when the old one had no marked section, or when the new one has it', () => {
+    expect(keepOtherSections('# New\n', '# Old\n')).toBe('# New\n');
+    const own = '# New\n\n<!-- operator-bench:start -->\nnew\n<!-- operator-bench:end -->\n';
+    expect(keepOtherSections(own, `# Old\n${operator}`)).toBe(own);
   });
 });

@@ -1,10 +1,23 @@
-// The benchmark's output: the results table and the cost of audit + policies
-// (printed, and written into docs/benchmarks.md with the machine it ran on and how
-// it was measured).
+// The benchmark's output: the results table, the cost of audit + policies and the
+// Python tools against the SQL tool (printed, and written into docs/benchmarks.md
+// with the machine it ran on and how it was measured).
 import { cpus, totalmem, platform, release, availableParallelism } from 'node:os';
 import type { LoadResult } from './load.js';
-import { BENCH_POLICIES, BENCH_SQL } from './bench-project.js';
-import { DEFAULT_VARIANT, WORKER_VARIANTS, type WorkerVariant } from './worker-variants.js';
+import {
+  BENCH_POLICIES,
+  BENCH_SQL,
+  BENCH_TOOL,
+  PYTHON_DB_TOOL,
+  PYTHON_MODULE,
+  PYTHON_PURE_TOOL,
+} from './bench-project.js';
+import {
+  DEFAULT_VARIANT,
+  PYTHON_VARIANTS,
+  WORKER_VARIANTS,
+  type WorkerVariant,
+  type WorkerVariantKey,
+} from './worker-variants.js';
 
 export const TARGET_CLIENTS = 32;
 export const TARGET_RATIO = 0.7;
@@ -159,7 +172,13 @@ const signedPercent = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(
 function loadAverageLine(settings: RunSettings): string {
   if (!settings.loadAverage) return '';
   const show = (values: number[]) => values.map((n) => n.toFixed(2)).join(', ');
-  return `\n- Load average (1, 5, 15 min): ${show(settings.loadAverage.start)} at the start of the run, ${show(settings.loadAverage.end)} at the end`;
+  const line = `\n- Load average (1, 5, 15 min): ${show(settings.loadAverage.start)} at the start of the run, ${show(settings.loadAverage.end)} at the end`;
+  const cores = availableParallelism();
+  if (Math.max(settings.loadAverage.start[0], settings.loadAverage.end[0]) <= cores) return line;
+  return (
+    `${line}\n\n> The machine was busy with other work during this run (1-minute load average above its ${cores} cores):\n` +
+    '> absolute numbers are pessimistic and throughput ratios are noisy; server CPU per call is the steadier figure.'
+  );
 }
 
 function auditSection(levels: LevelResult[]): string {
@@ -193,6 +212,118 @@ shares the machine (see the load average above), each server gets a varying shar
 the throughput ratio moves with it; CPU per call moves much less, and on an idle machine, where the
 server is CPU-bound, on ÷ off throughput is about off ÷ on CPU per call. To measure only this
 comparison: \`BENCH_CLIENTS=32 BENCH_WORKER_VARIANTS=sse,audit BENCH_WRITE_DOCS=0 npm run bench\`.
+`;
+}
+
+/** How each tool is named in the Python comparison. */
+const TOOL_NAMES: Partial<Record<WorkerVariantKey, string>> = {
+  [DEFAULT_VARIANT]: `SQL (\`${BENCH_TOOL}\`)`,
+  python: `Python, db.execute (\`${PYTHON_DB_TOOL}\`)`,
+  pypure: `pure Python (\`${PYTHON_PURE_TOOL}\`)`,
+};
+
+/** The SQL tool's run and the Python tools' runs at one level, when the SQL one and a Python one ran. */
+function pythonRuns(level: LevelResult): { sql: LoadResult; python: WorkerRun[] } | undefined {
+  const sql = level.workers.find((w) => w.variant.key === DEFAULT_VARIANT)?.result;
+  const python = level.workers.filter((w) => PYTHON_VARIANTS.includes(w.variant.key));
+  return sql && python.length > 0 ? { sql, python } : undefined;
+}
+
+/** A Python tool's calls/s ÷ the SQL tool's at the same level (same worker, same transport). */
+export function pythonRatio(level: LevelResult, key: WorkerVariantKey): number | undefined {
+  const runs = pythonRuns(level);
+  const run = runs?.python.find((w) => w.variant.key === key);
+  if (!runs || !run || runs.sql.callsPerSecond === 0) return undefined;
+  return run.result.callsPerSecond / runs.sql.callsPerSecond;
+}
+
+/**
+ * One row per tool and level where the SQL tool and at least one Python tool ran: throughput,
+ * its ratio to the SQL tool's, latency and server CPU per call (the worker plus its Python
+ * processes). Undefined when no level has both.
+ */
+export function pythonCostTable(levels: LevelResult[]): string | undefined {
+  const rows = levels.flatMap((level) => {
+    const runs = pythonRuns(level);
+    if (!runs) return [];
+    const row = (key: WorkerVariantKey, result: LoadResult, ratioText: string) =>
+      `| ${level.clients} | ${TOOL_NAMES[key]} | ${fixed(result.callsPerSecond, 0)} | ${ratioText} | ` +
+      `${fixed(result.p50Ms, 2)} | ${fixed(result.p99Ms, 2)} | ${fixed(result.serverCpuMsPerCall, 2)} | ${result.errors} |`;
+    return [
+      row(DEFAULT_VARIANT, runs.sql, '—'),
+      ...runs.python.map((run) =>
+        row(run.variant.key, run.result, fixed(pythonRatio(level, run.variant.key), 2)),
+      ),
+    ];
+  });
+  if (rows.length === 0) return undefined;
+  return [
+    '| clients | tool | calls/s | ÷ SQL tool | p50 (ms) | p99 (ms) | server CPU/call (ms) | errors |',
+    '|---:|:---|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
+/**
+ * One sentence on the Python tools at the highest client level where they were compared with the
+ * SQL tool (TARGET_CLIENTS in a full run), or "not measured".
+ */
+export function pythonSummary(levels: LevelResult[]): string {
+  const compared = levels.filter((level) => pythonRuns(level) !== undefined);
+  const level = compared.sort((a, b) => b.clients - a.clients)[0];
+  if (!level) return 'Python tools: not measured (needs the `sse` variant and `python` and/or `pypure`).';
+  const runs = pythonRuns(level)!;
+  const sqlCpu = runs.sql.serverCpuMsPerCall;
+  const parts = runs.python.map((run) => {
+    const value = pythonRatio(level, run.variant.key);
+    const cpu = run.result.serverCpuMsPerCall;
+    const cpuText =
+      cpu !== undefined && sqlCpu !== undefined && sqlCpu > 0
+        ? `, ${(cpu / sqlCpu).toFixed(2)} × its server CPU per call`
+        : '';
+    return (
+      `${TOOL_NAMES[run.variant.key]} ${fixed(value, 2)} × the SQL tool's throughput${cpuText} ` +
+      `(p50 ${fixed(run.result.p50Ms, 2)} ms against ${fixed(runs.sql.p50Ms, 2)} ms)`
+    );
+  });
+  return `Python tools at ${level.clients} clients: ${parts.join('; ')}.`;
+}
+
+function pythonSection(levels: LevelResult[]): string {
+  const table = pythonCostTable(levels);
+  if (!table) {
+    return `## Python tools against the SQL tool
+
+Not measured in this run (it needs the \`sse\` variant and \`python\` and/or \`pypure\`; see \`BENCH_WORKER_VARIANTS\`).
+`;
+  }
+  return `## Python tools against the SQL tool
+
+The same worker (SSE, default flags) measured in the same run on three tools with the same
+parameter, return type and answer (\`{n, square}\`): the SQL tool \`${BENCH_TOOL}\`, and two Python
+tools (\`language: python\`) in one module:
+
+\`\`\`python
+${PYTHON_MODULE.trimEnd()}
+\`\`\`
+
+**Python, db.execute** is the comparable one: it runs the SQL tool's query on the same DuckDB,
+so the difference is what the Python path adds (the call sent to a pooled Python process over
+its JSON-lines pipe, the query sent back to the worker as a \`db\` request and its rows returned,
+then the result). **Pure Python** skips DuckDB and shows the Python round trip alone. The Python
+tools run in the worker's default pool (one process per CPU, \`MXCP_PYTHON_POOL_SIZE\`); their
+worker is a separate process serving the Python flavour of the project. Server CPU per call counts
+the worker and its Python processes.
+
+On a machine shared with other work (see the load average), read **server CPU per call** first:
+the Python variants run as three processes (the worker and two Python hosts), which get a larger
+share of oversubscribed cores than the SQL tool's single process, so their throughput ratio comes
+out higher than on an idle machine, where the CPU-bound ratio is about the inverse of the CPU per
+call ratio.
+
+${table}
+
+${pythonSummary(levels)}
 `;
 }
 
@@ -242,6 +373,7 @@ measured window, in % of one core:
 ${cpuTable(levels, settings.variants)}
 
 ${auditSection(levels)}
+${pythonSection(levels)}
 ## What is measured, and how
 
 - **Worker**: \`mxcp serve --transport streamable-http\` (the TypeScript worker, started as a child
@@ -250,13 +382,16 @@ ${auditSection(levels)}
   and declares an object return, so each call goes through the whole pipeline: MCP JSON-RPC over
   streamable HTTP (one session per client), argument validation, the DuckDB query, result
   reshaping, output validation and \`structuredContent\`.
-- **Three worker variants**, three processes started side by side, each serving its own copy of the
+- **Five worker variants**, five processes started side by side, each serving its own copy of the
   project directory (one DuckDB file cannot be opened read-write by two processes):
   **worker (SSE, default)** answers each \`tools/call\` POST with an SSE stream carrying the
   JSON-RPC response (MXCP's default, and the worker's); **worker (SSE, audit+policies)** is the
-  same with the audit log and two policies on (see above); **worker (--json-response)** is started
-  with \`--json-response\` and answers with one \`application/json\` body. All are valid MCP
-  streamable HTTP. The ${TARGET_RATIO} target is judged on the default (SSE) variant.
+  same with the audit log and two policies on (see above); **worker (SSE, Python tool, db.execute)**
+  and **worker (SSE, pure-Python tool)** are the same transport calling the Python tools (see
+  above); **worker (--json-response)** is started with \`--json-response\` and answers with one
+  \`application/json\` body. All are valid MCP streamable HTTP. The ${TARGET_RATIO} target is judged
+  on the default (SSE) variant; its ratio vs the baseline is for the SQL tool (the baseline runs
+  the same SQL), and the Python rows' ratios vs the baseline are shown for reference only.
 - **Baseline**: a bare Express 5 route (\`test/bench/baseline-server.ts\`, also a child process) that
   runs the same SQL on one DuckDB instance through \`@duckdb/node-api\`, with a pool of
   ${settings.poolSize} connections (MXCP's pool size rule, max(10, 2 × CPUs)) and the statement prepared once per
@@ -268,7 +403,7 @@ ${auditSection(levels)}
   generators do the same kind of work per call, so the ratio compares the servers. Each request
   waits for the previous one; the argument cycles through 0..999. Latency is measured per request
   from send to parsed response.
-- **Order**: at each client level the SSE worker, the audited one, the JSON worker, then the baseline, each
+- **Order**: at each client level the SSE worker, the audited one, the two Python ones, the JSON worker, then the baseline, each
   with its own warm-up and measured window; only one server is under load at a time (the others
   sit idle), all bound to 127.0.0.1 with their own DuckDB files.
 - **Numbers**: calls/s = completed calls in the measured window ÷ its length; p50 and p99 are
@@ -292,7 +427,21 @@ parsing, and DuckDB. The worker's own code (argument and output validation, the 
 is a small share.
 
 Settings: \`BENCH_SECONDS\` (measured seconds per level, default 5), \`BENCH_WARMUP_SECONDS\` (default 1),
-\`BENCH_CLIENTS\` (default \`1,8,32\`), \`BENCH_WORKER_VARIANTS\` (default \`sse,audit,json\`),
+\`BENCH_CLIENTS\` (default \`1,8,32\`), \`BENCH_WORKER_VARIANTS\` (default \`sse,audit,python,pypure,json\`),
 \`BENCH_BASELINE_ONLY=1\` (skip the worker). See \`test/bench/README.md\`.
 `;
+}
+
+/** Marks a section another benchmark owns on the same page (`<!-- name:start -->` … `<!-- name:end -->`). */
+const FOREIGN_SECTION = /<!-- ([a-z-]+):start -->[\s\S]*?<!-- \1:end -->/g;
+
+/**
+ * The page as written by this benchmark, followed by every marked section of `previous` that it
+ * does not have itself, so a run of \`npm run bench\` keeps what \`npm run bench:operator\` wrote.
+ */
+export function keepOtherSections(markdown: string, previous: string): string {
+  const kept = [...previous.matchAll(FOREIGN_SECTION)]
+    .map((match) => match[0])
+    .filter((section) => !markdown.includes(section.slice(0, section.indexOf('-->') + 3)));
+  return kept.length === 0 ? markdown : `${markdown.trimEnd()}\n\n${kept.join('\n\n')}\n`;
 }

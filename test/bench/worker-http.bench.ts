@@ -1,23 +1,25 @@
 // `npm run bench`: the worker's MCP-over-HTTP throughput and latency against a bare
 // Express + DuckDB baseline running the same query, measured in the same run at
-// 1, 8 and 32 concurrent clients, for three worker variants (default SSE answers, the
-// same with audit + policies on, and --json-response). Prints a table, the cost of
-// audit + policies, and writes docs/benchmarks.md.
+// 1, 8 and 32 concurrent clients, for five worker variants (default SSE answers, the
+// same with audit + policies on, two Python tools on the default transport, and
+// --json-response). Prints a table, the cost of audit + policies, the Python tools
+// against the SQL tool, and writes docs/benchmarks.md.
 // Env: BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (1), BENCH_CLIENTS ("1,8,32"),
-// BENCH_WORKER_VARIANTS ("sse,audit,json"), BENCH_BASELINE_ONLY=1 (no worker),
+// BENCH_WORKER_VARIANTS ("sse,audit,python,pypure,json"), BENCH_BASELINE_ONLY=1 (no worker),
 // BENCH_WRITE_DOCS=0|1 (default: 1 for full runs),
 // BENCH_START_TIMEOUT_SECONDS (60), BENCH_WORKER_ENTRY (worker/src/cli/main.ts).
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { BENCH_TOOL, benchArgument, writeBenchProject } from './bench-project.js';
+import { benchArgument, writeBenchProject } from './bench-project.js';
 import { REQUEST_TIMEOUT_MS, runLoad, type Caller, type LoadResult } from './load.js';
 import {
   freePort,
   processCpuSeconds,
+  processTreeCpuSeconds,
   startServer,
   StartupError,
   stopServer,
@@ -28,6 +30,9 @@ import {
   auditCostTable,
   auditVerdict,
   benchmarksMarkdown,
+  keepOtherSections,
+  pythonCostTable,
+  pythonSummary,
   resultsTable,
   targetVerdict,
   type LevelResult,
@@ -72,13 +77,13 @@ const writeDocs = (process.env.BENCH_WRITE_DOCS ?? (settings.baselineOnly ? '0' 
 const startTimeoutMs = numberFromEnv('BENCH_START_TIMEOUT_SECONDS', 60) * 1000;
 
 /**
- * An MCP session calling the bench tool over streamable HTTP, spoken directly with
+ * An MCP session calling one bench tool over streamable HTTP, spoken directly with
  * `fetch` (initialize, initialized, then `tools/call` POSTs whose answers are parsed,
  * SSE-framed or plain JSON, whichever the server sent): the load generator does the same kind of work per call as the baseline's
  * `fetch` client, so the ratio measures the servers, not two client libraries. A call
  * fails on a transport error, a JSON-RPC error or `isError`.
  */
-async function connectMcp(url: string): Promise<McpCaller> {
+async function connectMcp(url: string, tool: string): Promise<McpCaller> {
   const base = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   const init = await fetch(url, {
     method: 'POST',
@@ -116,7 +121,7 @@ async function connectMcp(url: string): Promise<McpCaller> {
           jsonrpc: '2.0',
           id: i + 1,
           method: 'tools/call',
-          params: { name: BENCH_TOOL, arguments: { n: benchArgument(i) } },
+          params: { name: tool, arguments: { n: benchArgument(i) } },
         }),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
@@ -176,7 +181,7 @@ async function connectBaseline(baseUrl: string): Promise<Caller> {
  */
 async function checkWorkerAnswers(url: string, variant: WorkerVariant, auditDir: string): Promise<void> {
   const label = variant.label;
-  const caller = await connectMcp(url).catch((error: unknown) => {
+  const caller = await connectMcp(url, variant.tool).catch((error: unknown) => {
     throw new StartupError(`${label} failed to open a session: ${(error as Error).message}`);
   });
   try {
@@ -196,19 +201,19 @@ async function checkWorkerAnswers(url: string, variant: WorkerVariant, auditDir:
   const transport = new StreamableHTTPClientTransport(new URL(url));
   try {
     await client.connect(transport);
-    const result = await client.callTool({ name: BENCH_TOOL, arguments: { n: 12 } }, undefined, {
+    const result = await client.callTool({ name: variant.tool, arguments: { n: 12 } }, undefined, {
       timeout: REQUEST_TIMEOUT_MS,
     });
     const text = JSON.stringify(result);
     if (result.isError || !text.includes('144')) {
-      throw new StartupError(`${label} answered tools/call ${BENCH_TOOL}(n=12) without 144: ${text}`);
+      throw new StartupError(`${label} answered tools/call ${variant.tool}(n=12) without 144: ${text}`);
     }
   } finally {
     await transport.terminateSession().catch(() => undefined);
     await client.close();
   }
   // The audited variant must really be auditing (records are flushed within a second).
-  if (variant.audited && !(await auditSegmentAppears(auditDir, 10_000))) {
+  if (variant.flavour === 'audited' && !(await auditSegmentAppears(auditDir, 10_000))) {
     throw new StartupError(`${label} wrote no audit record in ${auditDir} within 10 s`);
   }
 }
@@ -252,7 +257,7 @@ async function startWorker(
   workDir: string,
 ): Promise<{ server: ServerProcess; auditDir: string }> {
   const projectDir = join(workDir, `project-${variant.key}`);
-  const { userConfigPath, auditDir } = writeBenchProject(projectDir, { audited: variant.audited });
+  const { userConfigPath, auditDir } = writeBenchProject(projectDir, variant.flavour);
   const port = await freePort();
   const server = startServer({
     name: `${variant.label} (mxcp serve)`,
@@ -341,8 +346,9 @@ async function main(): Promise<number> {
         const mcpUrl = `${server.baseUrl}/mcp`;
         const result = await runLoad({
           clients,
-          connect: () => connectMcp(mcpUrl),
-          serverCpuSeconds: () => processCpuSeconds(server.child),
+          connect: () => connectMcp(mcpUrl, variant.tool),
+          // The worker and its Python host processes, if it started any.
+          serverCpuSeconds: () => processTreeCpuSeconds(server.child),
           ...timing,
         });
         console.log(`  ${clients} clients, ${`${variant.label}:`.padEnd(labelWidth)} ${describe(result)}`);
@@ -368,6 +374,11 @@ async function main(): Promise<number> {
       console.log(`\nCost of audit + policies (same SSE worker, on vs off):\n\n${audit}\n`);
       console.log(`Target (audit + policies on ≥ 0.85 × off at 32 clients): ${auditVerdict(results)}`);
     }
+    const python = pythonCostTable(results);
+    if (python) {
+      console.log(`\nPython tools against the SQL tool (same SSE worker):\n\n${python}\n`);
+      console.log(pythonSummary(results));
+    }
     const loadAverage = { start: loadAtStart, end: loadavg() };
     console.log(
       `Machine load average (1, 5, 15 min): ${loadAverage.start.map((n) => n.toFixed(2)).join(', ')} at the start, ` +
@@ -375,7 +386,10 @@ async function main(): Promise<number> {
     );
     if (writeDocs) {
       const docsPath = join(repoRoot, 'docs/benchmarks.md');
-      writeFileSync(docsPath, benchmarksMarkdown(results, { ...settings, loadAverage }, new Date()));
+      const previous = existsSync(docsPath) ? readFileSync(docsPath, 'utf8') : '';
+      const markdown = benchmarksMarkdown(results, { ...settings, loadAverage }, new Date());
+      // Other benchmarks (the operator's) keep their sections of the same page.
+      writeFileSync(docsPath, keepOtherSections(markdown, previous));
       console.log(`Wrote ${docsPath}`);
     }
     const anyErrors = results.some(
