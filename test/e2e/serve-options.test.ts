@@ -140,9 +140,12 @@ describe('transports and built-in SQL tools', () => {
   it('a port already in use is a clear startup error, exit 1', async () => {
     const first = await startServe(project.dir, ['--readonly']);
     try {
-      const second = await runMxcp(['serve', '--host', '127.0.0.1', '--port', String(first.port), '--readonly'], {
-        cwd: project.dir,
-      });
+      const second = await runMxcp(
+        ['serve', '--host', '127.0.0.1', '--port', String(first.port), '--readonly'],
+        {
+          cwd: project.dir,
+        },
+      );
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/in use|EADDRINUSE/i);
       expect(second.stderr).toContain(String(first.port));
