@@ -1,8 +1,10 @@
 // A real OpenID provider for the OAuth tests (panva's oidc-provider, in process, TESTING.md C1):
 // its own login and consent pages (devInteractions: any login, any password), discovery, JWKS,
-// userinfo, refresh tokens, and JWT access tokens for one resource (the worker's /mcp) so verifier
-// mode has something real to check. The signing key is ours, so tests can also forge tokens
+// userinfo, refresh tokens, JWT access tokens for one resource (the worker's /mcp) so verifier
+// mode has something real to check, and optionally opaque access tokens with introspection and
+// revocation for verifier mode's other paths. The signing key is ours, so tests can also forge tokens
 // with exactly one thing wrong (audience, issuer, expiry).
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
@@ -13,8 +15,17 @@ export interface TestOidcProvider {
   configUrl: string;
   /** Signs a JWT with the provider's own key: for tokens a real provider would never issue. */
   sign(claims: Record<string, unknown>, opts?: { expiresIn?: number | string }): Promise<string>;
-  /** A JWT access token for `resource` from a real client_credentials grant. */
-  clientCredentialsToken(resource: string, scope?: string): Promise<string>;
+  /** An access token from a real client_credentials grant: JWT for `resources`, opaque for
+   *  `opaqueResources`, and opaque without an audience when `resource` is omitted. */
+  clientCredentialsToken(resource?: string, scope?: string): Promise<string>;
+  /** Tokens for `login` from a real authorization-code grant (PKCE) of a confidential client in `clients`. */
+  authorizationCodeTokens(
+    client: { client_id: string; client_secret: string; redirect_uri: string },
+    login: string,
+    params: { scope: string; resource?: string },
+  ): Promise<{ access_token: string; refresh_token?: string }>;
+  /** Revokes a token at the revocation endpoint (needs `introspection: true`), as its own client. */
+  revoke(token: string, client?: { client_id: string; client_secret: string }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,12 +33,20 @@ export interface TestOidcOptions {
   clients: ClientMetadata[];
   /** Resources that get JWT access tokens (audience = the resource). */
   resources?: string[];
+  /** Resources that get opaque access tokens (audience = the resource, checked through introspection). */
+  opaqueResources?: string[];
+  /** Advertise RFC 7662 introspection (and RFC 7009 revocation); off by default, as in oidc-provider. */
+  introspection?: boolean;
   /** Extra claims of every account (e.g. groups for claim_mappings). */
   accountClaims?: Record<string, unknown>;
   port?: number;
 }
 
 export const M2M_CLIENT = { client_id: 'm2m', client_secret: 'm2m-secret' };
+
+function basicAuth(client: { client_id: string; client_secret: string }): string {
+  return `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -46,6 +65,7 @@ export async function startOidcProvider(opts: TestOidcOptions): Promise<TestOidc
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk: JWK = { ...(await exportJWK(privateKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
   const resources = new Set(opts.resources ?? []);
+  const opaqueResources = new Set(opts.opaqueResources ?? []);
   const provider = new Provider(issuer, {
     jwks: { keys: [jwk] },
     clients: [
@@ -77,11 +97,20 @@ export async function startOidcProvider(opts: TestOidcOptions): Promise<TestOidc
     features: {
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
+      introspection: { enabled: opts.introspection ?? false },
+      revocation: { enabled: opts.introspection ?? false },
       resourceIndicators: {
         enabled: true,
         defaultResource: async () => undefined as unknown as string,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, resource) => {
+          if (opaqueResources.has(resource))
+            return {
+              scope: 'mcp:tools',
+              audience: resource,
+              accessTokenFormat: 'opaque',
+              accessTokenTTL: 300,
+            };
           if (!resources.has(resource)) throw new errors.InvalidTarget();
           return {
             scope: 'mcp:tools',
@@ -125,13 +154,56 @@ export async function startOidcProvider(opts: TestOidcOptions): Promise<TestOidc
         method: 'POST',
         headers: {
           'Content-Type': 'application/x-www-form-urlencoded',
-          Authorization: `Basic ${Buffer.from(`${M2M_CLIENT.client_id}:${M2M_CLIENT.client_secret}`).toString('base64')}`,
+          Authorization: basicAuth(M2M_CLIENT),
         },
-        body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope }),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          scope,
+          ...(resource ? { resource } : {}),
+        }),
       });
       const body = (await response.json()) as { access_token?: string; error?: string };
       if (!body.access_token) throw new Error(`client_credentials failed: ${JSON.stringify(body)}`);
       return body.access_token;
+    },
+    async authorizationCodeTokens(client, login, params) {
+      const verifier = randomBytes(32).toString('base64url');
+      const authorize = new URL(`${issuer}/auth`);
+      authorize.search = new URLSearchParams({
+        client_id: client.client_id,
+        redirect_uri: client.redirect_uri,
+        response_type: 'code',
+        scope: params.scope,
+        state: randomBytes(8).toString('hex'),
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+        ...(params.resource ? { resource: params.resource } : {}),
+      }).toString();
+      const landed = await loginThroughBrowserlessFlow(authorize.href, login, client.redirect_uri);
+      const code = landed.searchParams.get('code');
+      if (!code) throw new Error(`authorization failed: ${landed.href}`);
+      const response = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basicAuth(client) },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: client.redirect_uri,
+          code_verifier: verifier,
+          ...(params.resource ? { resource: params.resource } : {}),
+        }),
+      });
+      const body = (await response.json()) as { access_token?: string; refresh_token?: string };
+      if (!body.access_token) throw new Error(`code exchange failed: ${JSON.stringify(body)}`);
+      return { access_token: body.access_token, refresh_token: body.refresh_token };
+    },
+    async revoke(token, client = M2M_CLIENT) {
+      const response = await fetch(`${issuer}/token/revocation`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basicAuth(client) },
+        body: new URLSearchParams({ token }),
+      });
+      if (!response.ok) throw new Error(`revocation failed: ${response.status} ${await response.text()}`);
     },
     close: () =>
       new Promise<void>((resolve) => {
