@@ -9,14 +9,18 @@ import { startServe, type RunningServer } from '../support/mxcp.js';
 import { freePort, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import {
   authorizeUrl,
+  exchangeCode,
   initializeWith,
   oauthWorkspace,
   pkcePair,
-  registerClient,
-  tokenRequest,
+  projectAuthConfig,
+  registeredClientId,
+  workerOidcSettings,
+  workerProviderClient,
 } from '../support/oauth-flow.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const UPSTREAM_SECRET = 'browser-upstream-secret';
 let idp: TestOidcProvider;
 let workspace: ReturnType<typeof oauthWorkspace>;
 let worker: RunningServer;
@@ -30,34 +34,13 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   clientRedirect = `http://127.0.0.1:${await freePort()}/oauth/callback`;
-  idp = await startOidcProvider({
-    clients: [
-      {
-        client_id: 'mxcp-worker',
-        client_secret: 'browser-upstream-secret',
-        redirect_uris: [`${base}/oidc/callback`],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-    ],
-  });
-  workspace = oauthWorkspace(
-    1,
-    (root) => `mxcp: 1
-projects:
-  oauth-e2e:
-    profiles:
-      default:
-        auth:
-          provider: oidc
-          persistence: { path: ${root}/oauth.db }
-          oidc:
-            config_url: ${idp.configUrl}
-            client_id: mxcp-worker
-            client_secret: browser-upstream-secret
-            scope: openid profile email
-`,
+  idp = await startOidcProvider({ clients: [workerProviderClient(UPSTREAM_SECRET, [base])] });
+  workspace = oauthWorkspace(1, (root) =>
+    projectAuthConfig({
+      provider: 'oidc',
+      persistence: { path: `${root}/oauth.db` },
+      oidc: workerOidcSettings(idp.configUrl, UPSTREAM_SECRET),
+    }),
   );
   worker = await startServe(workspace.projects[0], ['--port', String(port)], workspace.env);
   // Playwright gives the browser a fresh, empty profile of its own (its --user-data-dir).
@@ -85,9 +68,7 @@ afterAll(async () => {
 
 describe('OAuth login in a real browser', () => {
   it('signs in on the provider login and consent pages and lands on the client with a working code', async () => {
-    const { client_id } = (await (await registerClient(base, [clientRedirect])).json()) as {
-      client_id: string;
-    };
+    const clientId = await registeredClientId(base, clientRedirect);
     const { verifier, challenge } = pkcePair();
     const page = await browser.newPage();
     // The provider's pages import a web font: this machine has no network, so answer it empty.
@@ -99,7 +80,7 @@ describe('OAuth login in a real browser', () => {
     });
     await page.goto(
       authorizeUrl(base, {
-        clientId: client_id,
+        clientId,
         redirectUri: clientRedirect,
         challenge,
         state: 'browser-state',
@@ -115,12 +96,11 @@ describe('OAuth login in a real browser', () => {
     await page.close();
 
     expect(landed?.searchParams.get('state')).toBe('browser-state');
-    const response = await tokenRequest(base, {
-      grant_type: 'authorization_code',
-      client_id,
+    const response = await exchangeCode(base, {
+      clientId,
       code: landed!.searchParams.get('code')!,
-      code_verifier: verifier,
-      redirect_uri: clientRedirect,
+      verifier,
+      redirectUri: clientRedirect,
     });
     expect(response.status).toBe(200);
     const { access_token } = (await response.json()) as { access_token: string };

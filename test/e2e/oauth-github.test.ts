@@ -8,11 +8,12 @@ import { freePort } from '../support/oidc-provider.js';
 import { GITHUB_USER, startGithubStandIn, type GithubStandIn } from '../support/github-standin.js';
 import {
   authorizeUrl,
+  exchangeCode,
   initializeWith,
   oauthWorkspace,
   pkcePair,
-  registerClient,
-  tokenRequest,
+  projectAuthConfig,
+  registeredClientId,
 } from '../support/oauth-flow.js';
 
 const CLIENT_REDIRECT = 'http://127.0.0.1:9/oauth/callback';
@@ -26,24 +27,19 @@ beforeAll(async () => {
   github = await startGithubStandIn({ id: 'Iv1.test', secret: GITHUB_SECRET });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  workspace = oauthWorkspace(
-    1,
-    (root) => `mxcp: 1
-projects:
-  oauth-e2e:
-    profiles:
-      default:
-        auth:
-          provider: github
-          persistence: { path: ${root}/oauth.db }
-          github:
-            client_id: Iv1.test
-            client_secret: ${GITHUB_SECRET}
-            scope: read:user user:email
-            callback_path: /github/callback
-            auth_url: ${github.url}/login/oauth/authorize
-            token_url: ${github.url}/login/oauth/access_token
-`,
+  workspace = oauthWorkspace(1, (root) =>
+    projectAuthConfig({
+      provider: 'github',
+      persistence: { path: `${root}/oauth.db` },
+      github: {
+        client_id: 'Iv1.test',
+        client_secret: GITHUB_SECRET,
+        scope: 'read:user user:email',
+        callback_path: '/github/callback',
+        auth_url: `${github.url}/login/oauth/authorize`,
+        token_url: `${github.url}/login/oauth/access_token`,
+      },
+    }),
   );
   worker = await startServe(workspace.projects[0], ['--port', String(port)], {
     ...workspace.env,
@@ -59,13 +55,11 @@ afterAll(async () => {
 
 describe('issuer mode with GitHub (local stand-in)', () => {
   it('signs a user in through GitHub and gives SQL their login, primary email and GitHub token', async () => {
-    const { client_id } = (await (await registerClient(base, [CLIENT_REDIRECT])).json()) as {
-      client_id: string;
-    };
+    const clientId = await registeredClientId(base, CLIENT_REDIRECT);
     const { verifier, challenge } = pkcePair();
     // /authorize → stand-in's authorize (approves at once) → worker's /github/callback → client.
     let url = authorizeUrl(base, {
-      clientId: client_id,
+      clientId,
       redirectUri: CLIENT_REDIRECT,
       challenge,
       state: 'gh-state',
@@ -81,12 +75,11 @@ describe('issuer mode with GitHub (local stand-in)', () => {
     const landed = new URL(url);
     expect(landed.searchParams.get('state')).toBe('gh-state');
     const tokens = (await (
-      await tokenRequest(base, {
-        grant_type: 'authorization_code',
-        client_id,
+      await exchangeCode(base, {
+        clientId,
         code: landed.searchParams.get('code')!,
-        code_verifier: verifier,
-        redirect_uri: CLIENT_REDIRECT,
+        verifier,
+        redirectUri: CLIENT_REDIRECT,
       })
     ).json()) as { access_token: string };
     expect((await initializeWith(`${base}/mcp`, tokens.access_token)).status).toBe(200);

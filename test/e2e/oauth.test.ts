@@ -19,12 +19,17 @@ import {
 } from '../support/oidc-provider.js';
 import {
   authorizeUrl,
+  exchangeCode,
   initializeWith,
   MemoryOAuthClient,
   oauthWorkspace,
   pkcePair,
+  projectAuthConfig,
   registerClient,
+  registeredClientId,
   tokenRequest,
+  workerOidcSettings,
+  workerProviderClient,
 } from '../support/oauth-flow.js';
 
 const UPSTREAM_SECRET = 'upstream-client-secret-value';
@@ -44,46 +49,28 @@ beforeAll(async () => {
   baseA = `http://127.0.0.1:${portA}`;
   baseB = `http://127.0.0.1:${portB}`;
   idp = await startOidcProvider({
-    clients: [
-      {
-        client_id: 'mxcp-worker',
-        client_secret: UPSTREAM_SECRET,
-        redirect_uris: [`${baseA}/oidc/callback`, `${baseB}/oidc/callback`],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-    ],
+    clients: [workerProviderClient(UPSTREAM_SECRET, [baseA, baseB])],
     accountClaims: { groups: ['finance'] },
   });
-  workspace = oauthWorkspace(
-    2,
-    (root) => `mxcp: 1
-projects:
-  oauth-e2e:
-    profiles:
-      default:
-        auth:
-          provider: oidc
-          clients:
-            - client_id: limited
-              name: A client with no scopes
-              redirect_uris: ['${CLIENT_REDIRECT}']
-              scopes: []
-          authorization:
-            required_scopes: ['mcp:tools']
-          persistence:
-            path: ${join(root, 'oauth.db')}
-          oidc:
-            config_url: ${idp.configUrl}
-            client_id: mxcp-worker
-            client_secret: ${UPSTREAM_SECRET}
-            scope: openid profile email
-            callback_path: /oidc/callback
-            claim_mappings:
-              groups:
-                finance: ['reports:read']
-`,
+  workspace = oauthWorkspace(2, (root) =>
+    projectAuthConfig({
+      provider: 'oidc',
+      clients: [
+        {
+          client_id: 'limited',
+          name: 'A client with no scopes',
+          redirect_uris: [CLIENT_REDIRECT],
+          scopes: [],
+        },
+      ],
+      authorization: { required_scopes: ['mcp:tools'] },
+      persistence: { path: join(root, 'oauth.db') },
+      oidc: {
+        ...workerOidcSettings(idp.configUrl, UPSTREAM_SECRET),
+        callback_path: '/oidc/callback',
+        claim_mappings: { groups: { finance: ['reports:read'] } },
+      },
+    }),
   );
   seenSecrets.push(workspace.key);
   [a, b] = await Promise.all([
@@ -100,12 +87,12 @@ afterAll(async () => {
 
 /** DCR + authorize + the provider's login and consent + the code exchange, all over plain HTTP. */
 async function signIn(base: string, login = 'alice', scope?: string) {
-  const registered = (await (await registerClient(base, [CLIENT_REDIRECT])).json()) as { client_id: string };
+  const clientId = await registeredClientId(base, CLIENT_REDIRECT);
   const { verifier, challenge } = pkcePair();
   const state = `state-${Math.random()}`;
   const landed = await loginThroughBrowserlessFlow(
     authorizeUrl(base, {
-      clientId: registered.client_id,
+      clientId,
       redirectUri: CLIENT_REDIRECT,
       challenge,
       state,
@@ -117,17 +104,11 @@ async function signIn(base: string, login = 'alice', scope?: string) {
   expect(landed.searchParams.get('state')).toBe(state);
   const code = landed.searchParams.get('code')!;
   expect(code).toBeTruthy();
-  return { clientId: registered.client_id, code, verifier };
+  return { clientId, code, verifier };
 }
 
 async function exchange(base: string, s: { clientId: string; code: string; verifier: string }) {
-  const response = await tokenRequest(base, {
-    grant_type: 'authorization_code',
-    client_id: s.clientId,
-    code: s.code,
-    code_verifier: s.verifier,
-    redirect_uri: CLIENT_REDIRECT,
-  });
+  const response = await exchangeCode(base, { ...s, redirectUri: CLIENT_REDIRECT });
   const body = (await response.json()) as Record<string, string>;
   if (body.access_token) seenSecrets.push(body.access_token, body.refresh_token, s.code);
   return { status: response.status, body };
@@ -284,12 +265,10 @@ describe('issuer mode with a generic OIDC provider', () => {
   });
 
   it('refuses a redirect URI that was not registered, without redirecting', async () => {
-    const registered = (await (await registerClient(baseA, [CLIENT_REDIRECT])).json()) as {
-      client_id: string;
-    };
+    const clientId = await registeredClientId(baseA, CLIENT_REDIRECT);
     const response = await fetch(
       authorizeUrl(baseA, {
-        clientId: registered.client_id,
+        clientId,
         redirectUri: 'https://attacker.example/steal',
         challenge: pkcePair().challenge,
         state: 'x',
@@ -328,12 +307,10 @@ describe('issuer mode with a generic OIDC provider', () => {
   });
 
   it('refuses a tampered state at the callback', async () => {
-    const registered = (await (await registerClient(baseA, [CLIENT_REDIRECT])).json()) as {
-      client_id: string;
-    };
+    const clientId = await registeredClientId(baseA, CLIENT_REDIRECT);
     const toIdp = await fetch(
       authorizeUrl(baseA, {
-        clientId: registered.client_id,
+        clientId,
         redirectUri: CLIENT_REDIRECT,
         challenge: pkcePair().challenge,
         state: 'x',

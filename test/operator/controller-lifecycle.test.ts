@@ -5,11 +5,10 @@
 // `kubectl rollout restart` survives, and deleting the CR garbage-collects everything.
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { MxcpProject } from '../../operator/src/api/index.js';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../../operator/src/api/index.js';
 import { getJson } from '../../operator/src/controller/list.js';
-import { KubeClient } from '../../operator/src/kube/index.js';
 import { eventually } from '../cluster/eventually.js';
 import { useTestNamespace } from '../cluster/namespace.js';
 import {
@@ -18,28 +17,18 @@ import {
   condition,
   eventuallyStatus,
   getDeployment,
-  installCrd,
   readSample,
   restartHashOf,
-  startController,
-  type RunningController,
+  useController,
 } from './controller-support.js';
 
 const ns = useTestNamespace();
-let client: KubeClient;
-let running: RunningController;
+const controller = useController(ns);
 let cr: MxcpProject;
 
-beforeAll(async () => {
-  await installCrd(ns.kubeConfig());
-  client = new KubeClient(ns.kubeConfig());
-  running = await startController(ns.kubeConfig(), ns.name);
+beforeAll(() => {
   cr = readSample('mxcp_v1alpha1_mxcpproject_hello.yaml');
   cr.metadata.namespace = ns.name;
-});
-
-afterAll(async () => {
-  await running?.stop();
 });
 
 const CHILDREN = [
@@ -70,7 +59,7 @@ async function absent(kind: Parameters<typeof childPath>[0], name: string): Prom
 
 describe('a sample MxcpProject', () => {
   it('gets every child, each controlled by the CR, and a status with the in-cluster URL', async () => {
-    const created = await applyProject(client, cr);
+    const created = await applyProject(controller.client, cr);
     const uid = created.metadata.uid;
     for (const [kind, name] of CHILDREN) {
       const obj = await eventually(() => child(kind, name), undefined, {
@@ -92,7 +81,7 @@ describe('a sample MxcpProject', () => {
       expect(obj.metadata?.labels?.['app.kubernetes.io/instance']).toBe('hello');
     }
     const status = await eventuallyStatus(
-      client,
+      controller.client,
       ns.name,
       'hello',
       (p) => condition(p, 'ConfigValid')?.status === 'True',
@@ -121,7 +110,7 @@ describe('a sample MxcpProject', () => {
     expect(sets.items[0].metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Deployment', name: 'hello' });
     // No kubelet: the pod never becomes ready, but it exists.
     await eventuallyStatus(
-      client,
+      controller.client,
       ns.name,
       'hello',
       (p) => p.status?.replicas === 1 && p.status.readyReplicas === 0,
@@ -147,16 +136,16 @@ describe('a sample MxcpProject', () => {
   });
 
   it('changing replicas or audit retention updates the children without rolling the pods', async () => {
-    const before = restartHashOf(await getDeployment(client, ns.name, 'hello'));
+    const before = restartHashOf(await getDeployment(controller.client, ns.name, 'hello'));
     expect(before).toMatch(/^[0-9a-f]{64}$/);
 
     cr.spec.replicas = 2;
     cr.spec.transport = { stateless: true };
     cr.spec.audit = { enabled: true, retentionDays: 30, storage: { accessModes: ['ReadWriteMany'] } };
-    await applyProject(client, cr);
+    await applyProject(controller.client, cr);
     // stateless changes the serve arguments: that one rolls.
     const scaled = await eventually(
-      () => getDeployment(client, ns.name, 'hello'),
+      () => getDeployment(controller.client, ns.name, 'hello'),
       (d) => d?.spec?.replicas === 2,
       { timeoutMs: 60_000, what: 'Deployment scaled to 2' },
     );
@@ -192,11 +181,11 @@ describe('a sample MxcpProject', () => {
       timeoutMs: 60_000,
       what: 'audit PVC',
     });
-    const withAudit = restartHashOf(await getDeployment(client, ns.name, 'hello'));
+    const withAudit = restartHashOf(await getDeployment(controller.client, ns.name, 'hello'));
 
     // Retention only reaches the cleanup job: no pod restart.
     cr.spec.audit = { ...cr.spec.audit, retentionDays: 7 };
-    await applyProject(client, cr);
+    await applyProject(controller.client, cr);
     await eventually(
       () => child<typeof cron>('CronJob', 'hello-log-cleanup'),
       (c) =>
@@ -205,13 +194,13 @@ describe('a sample MxcpProject', () => {
         ),
       { timeoutMs: 60_000, what: 'retention 7 in the CronJob' },
     );
-    expect(restartHashOf(await getDeployment(client, ns.name, 'hello'))).toBe(withAudit);
+    expect(restartHashOf(await getDeployment(controller.client, ns.name, 'hello'))).toBe(withAudit);
 
     // Replicas alone: no restart either.
     cr.spec.replicas = 3;
-    await applyProject(client, cr);
+    await applyProject(controller.client, cr);
     const three = await eventually(
-      () => getDeployment(client, ns.name, 'hello'),
+      () => getDeployment(controller.client, ns.name, 'hello'),
       (d) => d?.spec?.replicas === 3,
       { timeoutMs: 60_000, what: 'replicas 3' },
     );
@@ -219,14 +208,14 @@ describe('a sample MxcpProject', () => {
   });
 
   it('changing a project file or the image rolls the pods (new restart hash)', async () => {
-    const before = restartHashOf(await getDeployment(client, ns.name, 'hello'));
+    const before = restartHashOf(await getDeployment(controller.client, ns.name, 'hello'));
     cr.spec.files = {
       ...cr.spec.files!,
       'tools/hello.yml': cr.spec.files!['tools/hello.yml'].replace("'hello '", "'hi '"),
     };
-    await applyProject(client, cr);
+    await applyProject(controller.client, cr);
     const afterFiles = await eventually(
-      () => getDeployment(client, ns.name, 'hello'),
+      () => getDeployment(controller.client, ns.name, 'hello'),
       (d) => restartHashOf(d) !== before,
       { timeoutMs: 60_000, what: 'a new restart hash after a file change' },
     );
@@ -237,9 +226,9 @@ describe('a sample MxcpProject', () => {
     expect(files.data['tools__hello.yml']).toContain("'hi '");
 
     cr.spec.image = 'registry.example.com/mxcp-worker:other';
-    await applyProject(client, cr);
+    await applyProject(controller.client, cr);
     const afterImage = await eventually(
-      () => getDeployment(client, ns.name, 'hello'),
+      () => getDeployment(controller.client, ns.name, 'hello'),
       (d) => d?.spec?.template?.spec?.containers?.[0]?.image === 'registry.example.com/mxcp-worker:other',
       { timeoutMs: 60_000, what: 'the new image' },
     );
@@ -263,14 +252,14 @@ describe('a sample MxcpProject', () => {
       },
       setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
     );
-    const before = restartHashOf(await getDeployment(client, ns.name, 'hello'));
+    const before = restartHashOf(await getDeployment(controller.client, ns.name, 'hello'));
     cr.spec.files = {
       ...cr.spec.files!,
       'tools/hello.yml': cr.spec.files!['tools/hello.yml'].replace("'hi '", "'hey '"),
     };
-    await applyProject(client, cr);
+    await applyProject(controller.client, cr);
     const after = await eventually(
-      () => getDeployment(client, ns.name, 'hello'),
+      () => getDeployment(controller.client, ns.name, 'hello'),
       (d) => restartHashOf(d) !== before,
       { timeoutMs: 60_000, what: 'the next rollout' },
     );
@@ -282,7 +271,7 @@ describe('a sample MxcpProject', () => {
   it('turning audit off and going back to one replica deletes the CronJob, the audit PVC and the PDB', async () => {
     cr.spec.audit = { enabled: false };
     cr.spec.replicas = 1;
-    await applyProject(client, cr);
+    await applyProject(controller.client, cr);
     await eventually(
       () => absent('CronJob', 'hello-log-cleanup'),
       (gone) => gone,
@@ -312,13 +301,13 @@ describe('a sample MxcpProject', () => {
     const old = await apps.readNamespacedDeployment({ namespace: ns.name, name: 'hello' });
     await apps.deleteNamespacedDeployment({ namespace: ns.name, name: 'hello' });
     const back = await eventually(
-      () => getDeployment(client, ns.name, 'hello'),
+      () => getDeployment(controller.client, ns.name, 'hello'),
       (d: V1Deployment | undefined) =>
         Boolean(d && d.metadata?.uid !== old.metadata?.uid && !d.metadata?.deletionTimestamp),
       { timeoutMs: 60_000, what: 'the Deployment recreated' },
     );
     expect(back?.metadata?.ownerReferences?.[0]?.controller).toBe(true);
-    await client.delete({
+    await controller.client.delete({
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'hello', namespace: ns.name },
@@ -335,7 +324,7 @@ describe('a sample MxcpProject', () => {
   });
 
   it('deleting the CR garbage-collects every child', async () => {
-    await client.delete({
+    await controller.client.delete({
       apiVersion: API_VERSION,
       kind: KIND,
       metadata: { name: 'hello', namespace: ns.name },

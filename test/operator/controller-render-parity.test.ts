@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { renderCommand } from '../../operator/src/cli/render.js';
 import { getJson } from '../../operator/src/controller/list.js';
-import { KubeClient } from '../../operator/src/kube/index.js';
 import { eventually } from '../cluster/eventually.js';
 import { useTestNamespace } from '../cluster/namespace.js';
 import type { CHILD_PATHS } from './controller-support.js';
@@ -20,26 +19,19 @@ import {
   childPath,
   condition,
   eventuallyStatus,
-  installCrd,
   readSample,
-  startController,
-  type RunningController,
+  useController,
 } from './controller-support.js';
 
 const ns = useTestNamespace();
-let client: KubeClient;
-let running: RunningController;
+const controller = useController(ns);
 let dir: string;
 
-beforeAll(async () => {
-  await installCrd(ns.kubeConfig());
-  client = new KubeClient(ns.kubeConfig());
-  running = await startController(ns.kubeConfig(), ns.name);
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'render-parity-'));
 });
 
-afterAll(async () => {
-  await running?.stop();
+afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -96,9 +88,9 @@ async function parity(sample: string): Promise<void> {
   );
   expect(rendered.length).toBeGreaterThanOrEqual(5);
 
-  await applyProject(client, cr);
+  await applyProject(controller.client, cr);
   await eventuallyStatus(
-    client,
+    controller.client,
     ns.name,
     cr.metadata.name,
     (p) => condition(p, 'ConfigValid')?.status === 'True',

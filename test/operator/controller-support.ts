@@ -9,6 +9,7 @@ import {
   type KubernetesObject,
   type V1Deployment,
 } from '@kubernetes/client-node';
+import { afterAll, beforeAll } from 'vitest';
 import { parse } from 'yaml';
 import type { Condition, MxcpProject, MxcpProjectSpec } from '../../operator/src/api/index.js';
 import { API_VERSION, CRD_FILE, CRD_NAME, KIND } from '../../operator/src/api/index.js';
@@ -17,6 +18,7 @@ import { requestJson } from '../../operator/src/controller/list.js';
 import { PROJECT_TYPE } from '../../operator/src/controller/reconciler.js';
 import { KubeClient, collectionPath } from '../../operator/src/kube/index.js';
 import { eventually } from '../cluster/eventually.js';
+import type { TestNamespace } from '../cluster/namespace.js';
 
 export const TEST_IMAGE = 'registry.example.com/mxcp-worker:test';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -90,6 +92,40 @@ export async function startController(
   });
   await controller.start();
   return { controller, observer, stop: () => controller.stop() };
+}
+
+/** What a controller test file works with; read inside tests or hooks, not at module load. */
+export interface ControllerFixture {
+  /** Admin client for the shared cluster. */
+  readonly client: KubeClient;
+  readonly observer: CountingObserver;
+}
+
+/**
+ * Registers the hooks of a controller test file: the CRD installed and the controller running
+ * in-process on `ns` (admin credentials) before the file's tests, stopped after them.
+ */
+export function useController(ns: TestNamespace): ControllerFixture {
+  let client: KubeClient | undefined;
+  let running: RunningController | undefined;
+  beforeAll(async () => {
+    await installCrd(ns.kubeConfig());
+    client = new KubeClient(ns.kubeConfig());
+    running = await startController(ns.kubeConfig(), ns.name);
+  });
+  afterAll(async () => {
+    await running?.stop();
+  });
+  return {
+    get client() {
+      if (!client) throw new Error('useController: the controller is not started yet');
+      return client;
+    },
+    get observer() {
+      if (!running) throw new Error('useController: the controller is not started yet');
+      return running.observer;
+    },
+  };
 }
 
 export function readSample(file: string): MxcpProject {

@@ -4,11 +4,10 @@
 // they are, and are not retried in a loop; a referenced object that appears later fixes the project.
 // Also: suspend, orphan adoption and refusal to take over another controller's object.
 import { CoreV1Api, EventsV1Api, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { MxcpProject, MxcpProjectSpec } from '../../operator/src/api/index.js';
 import { GROUP, PLURAL, VERSION } from '../../operator/src/api/index.js';
 import { requestJson } from '../../operator/src/controller/list.js';
-import { KubeClient } from '../../operator/src/kube/index.js';
 import { eventually } from '../cluster/eventually.js';
 import { useTestNamespace } from '../cluster/namespace.js';
 import {
@@ -18,27 +17,17 @@ import {
   getDeployment,
   getProject,
   helloFiles,
-  installCrd,
   project,
   restartHashOf,
-  startController,
-  type RunningController,
+  useController,
 } from './controller-support.js';
 
 const ns = useTestNamespace();
-let client: KubeClient;
+const controller = useController(ns);
 let core: CoreV1Api;
-let running: RunningController;
 
-beforeAll(async () => {
-  await installCrd(ns.kubeConfig());
-  client = new KubeClient(ns.kubeConfig());
+beforeAll(() => {
   core = ns.kubeConfig().makeApiClient(CoreV1Api);
-  running = await startController(ns.kubeConfig(), ns.name);
-});
-
-afterAll(async () => {
-  await running?.stop();
 });
 
 /** Creates the CR as kubectl would and returns the API server's refusal message ('' when accepted). */
@@ -100,9 +89,9 @@ describe('schema-valid but wrong projects', () => {
       files: helloFiles(),
       secrets: [{ name: 'api', type: 'api', secretRef: { name: 'api-creds' }, keys: { token: 'token' } }],
     };
-    await applyProject(client, project(ns.name, 'needs-secret', spec));
+    await applyProject(controller.client, project(ns.name, 'needs-secret', spec));
     const invalid = await eventuallyStatus(
-      client,
+      controller.client,
       ns.name,
       'needs-secret',
       (p) => configValid(p)?.status === 'False',
@@ -114,7 +103,7 @@ describe('schema-valid but wrong projects', () => {
     );
     expect(condition(invalid, 'Ready')).toMatchObject({ status: 'False', reason: 'ConfigInvalid' });
     expect(condition(invalid, 'Degraded')).toMatchObject({ status: 'True', reason: 'ConfigInvalid' });
-    expect(await getDeployment(client, ns.name, 'needs-secret')).toBeUndefined();
+    expect(await getDeployment(controller.client, ns.name, 'needs-secret')).toBeUndefined();
 
     // A Secret without the key: the message names the key mapping.
     await core.createNamespacedSecret({
@@ -122,7 +111,7 @@ describe('schema-valid but wrong projects', () => {
       body: { metadata: { name: 'api-creds' }, stringData: { other: 'x' } },
     });
     const noKey = await eventuallyStatus(
-      client,
+      controller.client,
       ns.name,
       'needs-secret',
       (p) => configValid(p)?.reason === 'SecretKeyNotFound',
@@ -138,7 +127,7 @@ describe('schema-valid but wrong projects', () => {
       body: { metadata: { name: 'api-creds' }, stringData: { token: 't0k3n' } },
     });
     const fixed = await eventuallyStatus(
-      client,
+      controller.client,
       ns.name,
       'needs-secret',
       (p) => configValid(p)?.status === 'True',
@@ -146,27 +135,27 @@ describe('schema-valid but wrong projects', () => {
     );
     expect(fixed.status?.secretsHash).toMatch(/^[0-9a-f]{64}$/);
     await eventually(
-      () => getDeployment(client, ns.name, 'needs-secret'),
+      () => getDeployment(controller.client, ns.name, 'needs-secret'),
       (d) => Boolean(d),
       { what: 'the Deployment' },
     );
 
     // Rotating the value changes the secrets hash (what hot reload keys on), not the pod template.
-    const hash = restartHashOf(await getDeployment(client, ns.name, 'needs-secret'));
+    const hash = restartHashOf(await getDeployment(controller.client, ns.name, 'needs-secret'));
     await core.replaceNamespacedSecret({
       namespace: ns.name,
       name: 'api-creds',
       body: { metadata: { name: 'api-creds' }, stringData: { token: 'rotated' } },
     });
     const rotated = await eventuallyStatus(
-      client,
+      controller.client,
       ns.name,
       'needs-secret',
       (p) => p.status?.secretsHash !== fixed.status?.secretsHash,
       'a new secretsHash',
     );
     expect(rotated.status?.secretsHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(restartHashOf(await getDeployment(client, ns.name, 'needs-secret'))).toBe(hash);
+    expect(restartHashOf(await getDeployment(controller.client, ns.name, 'needs-secret'))).toBe(hash);
 
     const events = await ns
       .kubeConfig()
@@ -177,9 +166,12 @@ describe('schema-valid but wrong projects', () => {
   });
 
   it('a missing configMapRef ConfigMap is reported, and the project converges once it exists', async () => {
-    await applyProject(client, project(ns.name, 'from-cm', { configMapRef: { name: 'from-cm-project' } }));
+    await applyProject(
+      controller.client,
+      project(ns.name, 'from-cm', { configMapRef: { name: 'from-cm-project' } }),
+    );
     const invalid = await eventuallyStatus(
-      client,
+      controller.client,
       ns.name,
       'from-cm',
       (p) => configValid(p)?.status === 'False',
@@ -199,34 +191,40 @@ describe('schema-valid but wrong projects', () => {
     });
     // tools__hello decodes to tools/hello (not a .yml): the project loads, with no tools.
     await eventuallyStatus(
-      client,
+      controller.client,
       ns.name,
       'from-cm',
       (p) => configValid(p)?.status === 'True',
       'ConfigValid=True',
     );
-    const cm = await client.get<V1ConfigMap>('v1', 'ConfigMap', ns.name, 'from-cm-files');
+    const cm = await controller.client.get<V1ConfigMap>('v1', 'ConfigMap', ns.name, 'from-cm-files');
     expect(Object.keys(cm?.data ?? {})).toContain('tools__hello');
   });
 
   it('bad endpoint YAML and a bad CEL policy are reported with file:line, and the running workload is untouched', async () => {
     const good = helloFiles();
-    await applyProject(client, project(ns.name, 'edits', { files: good }));
-    await eventuallyStatus(client, ns.name, 'edits', (p) => configValid(p)?.status === 'True', 'valid first');
+    await applyProject(controller.client, project(ns.name, 'edits', { files: good }));
+    await eventuallyStatus(
+      controller.client,
+      ns.name,
+      'edits',
+      (p) => configValid(p)?.status === 'True',
+      'valid first',
+    );
     const before = await eventually(
-      () => getDeployment(client, ns.name, 'edits'),
+      () => getDeployment(controller.client, ns.name, 'edits'),
       (d) => Boolean(d),
       { what: 'Deployment' },
     );
-    const filesBefore = await client.get<V1ConfigMap>('v1', 'ConfigMap', ns.name, 'edits-files');
+    const filesBefore = await controller.client.get<V1ConfigMap>('v1', 'ConfigMap', ns.name, 'edits-files');
 
     const badYaml = {
       ...good,
       'tools/broken.yml': 'mxcp: 1\ntool:\n  name: broken\n  source:\n    code: [unclosed\n',
     };
-    await applyProject(client, project(ns.name, 'edits', { files: badYaml }));
+    await applyProject(controller.client, project(ns.name, 'edits', { files: badYaml }));
     const yamlStatus = await eventuallyStatus(
-      client,
+      controller.client,
       ns.name,
       'edits',
       (p) => configValid(p)?.status === 'False',
@@ -253,9 +251,9 @@ describe('schema-valid but wrong projects', () => {
         '',
       ].join('\n'),
     };
-    await applyProject(client, project(ns.name, 'edits', { files: badCel }));
+    await applyProject(controller.client, project(ns.name, 'edits', { files: badCel }));
     const celStatus = await eventuallyStatus(
-      client,
+      controller.client,
       ns.name,
       'edits',
       (p) => /guarded/.test(configValid(p)?.message ?? ''),
@@ -266,31 +264,31 @@ describe('schema-valid but wrong projects', () => {
     );
 
     // The workload still runs the previous configuration.
-    const after = await getDeployment(client, ns.name, 'edits');
+    const after = await getDeployment(controller.client, ns.name, 'edits');
     expect(after?.metadata?.generation).toBe(before?.metadata?.generation);
     expect(restartHashOf(after)).toBe(restartHashOf(before));
-    expect((await client.get<V1ConfigMap>('v1', 'ConfigMap', ns.name, 'edits-files'))?.data).toEqual(
-      filesBefore?.data,
-    );
+    expect(
+      (await controller.client.get<V1ConfigMap>('v1', 'ConfigMap', ns.name, 'edits-files'))?.data,
+    ).toEqual(filesBefore?.data);
 
     // Permanent problems are not retried in a loop.
-    const settled = running.observer.total;
+    const settled = controller.observer.total;
     await new Promise((r) => setTimeout(r, 3000));
-    expect(running.observer.total - settled).toBeLessThanOrEqual(2);
-    expect(running.observer.counts.error).toBe(0);
+    expect(controller.observer.total - settled).toBeLessThanOrEqual(2);
+    expect(controller.observer.counts.error).toBe(0);
   });
 });
 
 describe('suspend and ownership', () => {
   it('spec.suspend leaves the children alone and says so; resuming applies the pending change', async () => {
-    await applyProject(client, project(ns.name, 'paused', { files: helloFiles() }));
+    await applyProject(controller.client, project(ns.name, 'paused', { files: helloFiles() }));
     await eventually(
-      () => getDeployment(client, ns.name, 'paused'),
+      () => getDeployment(controller.client, ns.name, 'paused'),
       (d) => Boolean(d),
       { what: 'Deployment' },
     );
     await applyProject(
-      client,
+      controller.client,
       project(ns.name, 'paused', {
         files: helloFiles(),
         suspend: true,
@@ -299,17 +297,17 @@ describe('suspend and ownership', () => {
       }),
     );
     const suspended = await eventuallyStatus(
-      client,
+      controller.client,
       ns.name,
       'paused',
       (p) => condition(p, 'Progressing')?.reason === 'Suspended',
       'Suspended',
     );
     expect(condition(suspended, 'Progressing')?.message).toContain('spec.suspend is true');
-    expect((await getDeployment(client, ns.name, 'paused'))?.spec?.replicas).toBe(1);
+    expect((await getDeployment(controller.client, ns.name, 'paused'))?.spec?.replicas).toBe(1);
 
     await applyProject(
-      client,
+      controller.client,
       project(ns.name, 'paused', {
         files: helloFiles(),
         suspend: false,
@@ -318,7 +316,7 @@ describe('suspend and ownership', () => {
       }),
     );
     await eventually(
-      () => getDeployment(client, ns.name, 'paused'),
+      () => getDeployment(controller.client, ns.name, 'paused'),
       (d) => d?.spec?.replicas === 2,
       { what: 'replicas 2 after resume' },
     );
@@ -329,9 +327,9 @@ describe('suspend and ownership', () => {
       namespace: ns.name,
       body: { metadata: { name: 'adopt-files' }, data: { stale: 'x' } },
     });
-    const created = await applyProject(client, project(ns.name, 'adopt', { files: helloFiles() }));
+    const created = await applyProject(controller.client, project(ns.name, 'adopt', { files: helloFiles() }));
     const adopted = await eventually(
-      () => client.get<V1ConfigMap>('v1', 'ConfigMap', ns.name, 'adopt-files'),
+      () => controller.client.get<V1ConfigMap>('v1', 'ConfigMap', ns.name, 'adopt-files'),
       (cm) =>
         cm?.metadata?.ownerReferences?.some((r) => r.controller && r.uid === created.metadata.uid) ?? false,
       { what: 'the orphan ConfigMap adopted' },
@@ -356,9 +354,9 @@ describe('suspend and ownership', () => {
         spec: { ports: [{ port: 80 }], selector: { app: 'someone-else' } },
       },
     });
-    await applyProject(client, project(ns.name, 'taken', { files: helloFiles() }));
+    await applyProject(controller.client, project(ns.name, 'taken', { files: helloFiles() }));
     const refused = await eventuallyStatus(
-      client,
+      controller.client,
       ns.name,
       'taken',
       (p) => condition(p, 'Degraded')?.status === 'True',
@@ -373,14 +371,14 @@ describe('suspend and ownership', () => {
     expect(service.metadata?.ownerReferences).toEqual([foreignOwner]);
     // The other children are still created.
     await eventually(
-      () => getDeployment(client, ns.name, 'taken'),
+      () => getDeployment(controller.client, ns.name, 'taken'),
       (d) => Boolean(d),
       { what: 'Deployment of taken' },
     );
   });
 
   it('never writes the spec: the user stays the only manager of spec fields', async () => {
-    const p = await getProject(client, ns.name, 'adopt');
+    const p = await getProject(controller.client, ns.name, 'adopt');
     const managers = ((p.metadata.managedFields ?? []) as Array<{ manager: string; subresource?: string }>)
       .filter((f) => f.manager === 'mxcp-operator')
       .map((f) => f.subresource ?? 'main');

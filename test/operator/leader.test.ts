@@ -3,52 +3,32 @@
 // standby is ready but idle, a SIGTERMed leader hands over at once (it releases the Lease), and a
 // leader whose Lease is taken away stops and exits 1 instead of writing on a stale belief.
 import { CoordinationV1Api } from '@kubernetes/client-node';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../cluster/audit.js';
 import { WRITE_VERBS } from '../cluster/audit.js';
 import { eventually } from '../cluster/eventually.js';
 import { useTestNamespace } from '../cluster/namespace.js';
 import {
-  OperatorProcess,
   applyProject,
-  installCrd,
   sampleProject,
+  useOperatorProcesses,
   waitConverged,
+  type OperatorProcess,
 } from './operator-process.js';
 
 const ns = useTestNamespace();
-const running: OperatorProcess[] = [];
+const operators = useOperatorProcesses(ns);
 // client-go's defaults for the lease, a shorter retry so tests do not wait for acquisition rounds.
 const LEASE_SECONDS = 15;
-
-beforeAll(async () => {
-  await installCrd(ns.kubeConfig());
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
-});
 
 /** An operator process authenticating as its own user (in system:masters: RBAC is rbac.test.ts's). */
 async function candidate(user: string, lease: string, extra: string[] = []): Promise<OperatorProcess> {
   const kubeconfig = await ns.cluster.kubeconfigForUser(user, ['system:masters']);
-  const p = new OperatorProcess({
+  return operators.inNamespace({
     kubeconfig,
     name: user,
-    args: [
-      '--namespace',
-      ns.name,
-      '--leader-election-namespace',
-      ns.name,
-      '--leader-election-id',
-      lease,
-      '--retry-period',
-      '1',
-      ...extra,
-    ],
+    args: ['--leader-election-id', lease, '--retry-period', '1', ...extra],
   });
-  running.push(p);
-  return p;
 }
 
 /** Writes a user made in the test namespace, other than to the Lease. */

@@ -16,8 +16,10 @@ import {
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import { afterEach, beforeAll } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { eventually } from '../cluster/eventually.js';
+import type { TestNamespace } from '../cluster/namespace.js';
 import { sumMetric } from './prometheus.js';
 
 export { sumMetric };
@@ -193,6 +195,41 @@ export class OperatorProcess {
 }
 
 // ---------------------------------------------------------------- kustomize bases, without kustomize
+
+/** The operator processes of one test file, killed after each test. */
+export interface OperatorProcesses {
+  /** Starts a process confined to the test namespace (its Lease there too); `args` come after. */
+  inNamespace(options: OperatorProcessOptions): OperatorProcess;
+  /** Starts a process with exactly these options. */
+  start(options: OperatorProcessOptions): OperatorProcess;
+}
+
+/**
+ * Registers the hooks of a file that starts operator processes against `ns`: the CRD installed
+ * before its tests, every process it started SIGKILLed after each test.
+ */
+export function useOperatorProcesses(ns: TestNamespace): OperatorProcesses {
+  const running: OperatorProcess[] = [];
+  beforeAll(async () => {
+    await installCrd(ns.kubeConfig());
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
+  });
+  const start = (options: OperatorProcessOptions): OperatorProcess => {
+    const p = new OperatorProcess(options);
+    running.push(p);
+    return p;
+  };
+  return {
+    start,
+    inNamespace: (options) =>
+      start({
+        ...options,
+        args: ['--namespace', ns.name, '--leader-election-namespace', ns.name, ...(options.args ?? [])],
+      }),
+  };
+}
 
 export interface KustomizeOptions {
   /** Like kustomize's `namespace:`: sets it on namespaced objects and ServiceAccount subjects. */

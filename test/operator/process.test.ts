@@ -3,37 +3,23 @@
 // It must log JSON, serve /healthz, /readyz and /metrics, reconcile, and on SIGTERM drain, release its
 // Lease and exit 0.
 import { CoordinationV1Api } from '@kubernetes/client-node';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../cluster/eventually.js';
 import { useTestNamespace } from '../cluster/namespace.js';
 import {
-  OperatorProcess,
   applyProject,
-  installCrd,
   sampleProject,
+  useOperatorProcesses,
   waitConverged,
+  type OperatorProcess,
 } from './operator-process.js';
 
 const ns = useTestNamespace();
-const running: OperatorProcess[] = [];
+const operators = useOperatorProcesses(ns);
 
 function operator(args: string[] = [], name = 'operator'): OperatorProcess {
-  const p = new OperatorProcess({
-    kubeconfig: ns.cluster.kubeconfigPath,
-    name,
-    args: ['--namespace', ns.name, '--leader-election-namespace', ns.name, ...args],
-  });
-  running.push(p);
-  return p;
+  return operators.inNamespace({ kubeconfig: ns.cluster.kubeconfigPath, name, args });
 }
-
-beforeAll(async () => {
-  await installCrd(ns.kubeConfig());
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
-});
 
 describe('mxcp-operator run', { timeout: 120_000 }, () => {
   it('leads, becomes ready once synced, reconciles, counts it in /metrics and logs only JSON', async () => {
@@ -100,8 +86,7 @@ describe('mxcp-operator run', { timeout: 120_000 }, () => {
   });
 
   it('exits 1 with a JSON error line when it cannot load its kubeconfig', async () => {
-    const op = new OperatorProcess({ kubeconfig: '/nonexistent/kubeconfig', name: 'broken' });
-    running.push(op);
+    const op = operators.start({ kubeconfig: '/nonexistent/kubeconfig', name: 'broken' });
     const { code } = await op.waitForExit();
     expect(code).toBe(1);
     expect(op.lines.at(-1)).toMatchObject({ level: 'error', message: 'the operator could not start' });

@@ -11,6 +11,8 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { ClientMetadata } from 'oidc-provider';
+import { stringify } from 'yaml';
 
 export const WHOAMI_TOOL = `mxcp: 1
 tool:
@@ -72,6 +74,36 @@ export function oauthWorkspace(count: number, userConfig: (root: string) => stri
   };
 }
 
+/** The user config giving the workspace project's default profile this `auth` section. */
+export function projectAuthConfig(auth: Record<string, unknown>): string {
+  return stringify({ mxcp: 1, projects: { 'oauth-e2e': { profiles: { default: { auth } } } } });
+}
+
+/** The client id the worker has at the test OpenID provider. */
+const WORKER_CLIENT_ID = 'mxcp-worker';
+
+/** The worker, as a confidential client of the test OpenID provider, for each worker base URL. */
+export function workerProviderClient(secret: string, workerBases: string[]): ClientMetadata {
+  return {
+    client_id: WORKER_CLIENT_ID,
+    client_secret: secret,
+    redirect_uris: workerBases.map((base) => `${base}/oidc/callback`),
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_post',
+  };
+}
+
+/** The worker's `auth.oidc` settings matching workerProviderClient(). */
+export function workerOidcSettings(configUrl: string, secret: string): Record<string, unknown> {
+  return {
+    config_url: configUrl,
+    client_id: WORKER_CLIENT_ID,
+    client_secret: secret,
+    scope: 'openid profile email',
+  };
+}
+
 export function pkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
@@ -89,6 +121,11 @@ export async function registerClient(base: string, redirectUris: string[]): Prom
       token_endpoint_auth_method: 'none',
     }),
   });
+}
+
+/** Dynamic registration of a public client redirecting to `redirectUri`: its client_id. */
+export async function registeredClientId(base: string, redirectUri: string): Promise<string> {
+  return ((await (await registerClient(base, [redirectUri])).json()) as { client_id: string }).client_id;
 }
 
 export function authorizeUrl(
@@ -113,6 +150,20 @@ export async function tokenRequest(base: string, params: Record<string, string>)
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(params),
+  });
+}
+
+/** Redeems an authorization code at the worker's /token with its PKCE verifier. */
+export async function exchangeCode(
+  base: string,
+  p: { clientId: string; code: string; verifier: string; redirectUri: string },
+): Promise<Response> {
+  return tokenRequest(base, {
+    grant_type: 'authorization_code',
+    client_id: p.clientId,
+    code: p.code,
+    code_verifier: p.verifier,
+    redirect_uri: p.redirectUri,
   });
 }
 

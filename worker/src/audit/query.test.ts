@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportAuditLog, parseSince, queryAuditLog } from './query.js';
-import { buildRecord, type CallFacts } from './record.js';
+import type { CallFacts } from './record.js';
+import { callRecord } from './testdata/records.js';
 
 const MINUTE = 60_000;
 let root: string;
@@ -12,21 +13,7 @@ let base: string;
 
 function line(minutesAgo: number, facts: Partial<CallFacts>): string {
   return JSON.stringify(
-    buildRecord({
-      operation_type: 'tool',
-      operation_name: 'login',
-      operation_status: 'success',
-      duration_ms: 3,
-      caller_type: 'http',
-      user_id: null,
-      session_id: null,
-      trace_id: null,
-      input_data: {},
-      output_data: null,
-      error: null,
-      timestamp: new Date(Date.now() - minutesAgo * MINUTE),
-      ...facts,
-    }),
+    callRecord({ duration_ms: 3, timestamp: new Date(Date.now() - minutesAgo * MINUTE), ...facts }),
   );
 }
 

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildRecord } from './record.js';
 import { applyRetention } from './retention.js';
+import { callRecord } from './testdata/records.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2025-06-01T12:00:00Z');
@@ -11,20 +11,7 @@ let dir: string;
 let base: string;
 
 function recordLine(daysOld: number, schema?: { name: string; version: number }): string {
-  const record = buildRecord({
-    operation_type: 'tool',
-    operation_name: 't',
-    operation_status: 'success',
-    duration_ms: 1,
-    caller_type: 'http',
-    user_id: null,
-    session_id: null,
-    trace_id: null,
-    input_data: {},
-    output_data: null,
-    error: null,
-    timestamp: new Date(NOW.getTime() - daysOld * DAY),
-  });
+  const record = callRecord({ timestamp: new Date(NOW.getTime() - daysOld * DAY) });
   if (schema) Object.assign(record, { schema_name: schema.name, schema_version: schema.version });
   return JSON.stringify(record);
 }

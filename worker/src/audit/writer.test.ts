@@ -3,8 +3,9 @@ import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildRecord, type AuditRecord } from './record.js';
+import type { AuditRecord } from './record.js';
 import { auditLocation, listSegments, parseSegmentName, readSchemas } from './segments.js';
+import { callRecord } from './testdata/records.js';
 import { AuditWriter, type AuditWriterOptions } from './writer.js';
 
 let root: string;
@@ -39,22 +40,7 @@ function writer(options: Partial<AuditWriterOptions> = {}): AuditWriter {
 }
 
 function record(name: string, extra: Partial<AuditRecord> = {}): AuditRecord {
-  return {
-    ...buildRecord({
-      operation_type: 'tool',
-      operation_name: name,
-      operation_status: 'success',
-      duration_ms: 1,
-      caller_type: 'http',
-      user_id: null,
-      session_id: null,
-      trace_id: null,
-      input_data: {},
-      output_data: null,
-      error: null,
-    }),
-    ...extra,
-  };
+  return { ...callRecord({ operation_name: name }), ...extra };
 }
 
 function writtenNames(): string[] {

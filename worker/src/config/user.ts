@@ -165,28 +165,21 @@ async function interpolateActiveAsync(
   if (!isRecord(raw)) return raw;
   const { settings, rest } = activePaths(raw, project, profile);
   let config = raw;
-  let context = read.context;
-  for (const path of settings) {
-    const value = await resolveReferencesAsync(valueAt(raw, path), {
-      context,
-      source,
-      path,
-      errors,
-      resolvers,
-    });
-    config = withValueAt(config, path, value);
-  }
-  context = withSettings(context, config);
-  for (const path of rest) {
-    const value = await resolveReferencesAsync(valueAt(raw, path), {
-      context,
-      source,
-      path,
-      errors,
-      resolvers,
-    });
-    config = withValueAt(config, path, value);
-  }
+  const resolveAll = async (paths: PathSegment[][], context: ReferenceContext): Promise<void> => {
+    for (const path of paths) {
+      const value = await resolveReferencesAsync(valueAt(raw, path), {
+        context,
+        source,
+        path,
+        errors,
+        resolvers,
+      });
+      config = withValueAt(config, path, value);
+    }
+  };
+  await resolveAll(settings, read.context);
+  // The other parts may use vault:// and op:// with the settings just resolved.
+  await resolveAll(rest, withSettings(read.context, config));
   return config;
 }
 
