@@ -59,6 +59,13 @@ export async function createAuthLayer(opts: AuthLayerOptions): Promise<AuthLayer
     if (auth.provider !== 'oidc')
       throw new Error(`auth.mode verifier supports provider oidc only (got ${auth.provider})`);
     const v = await createVerifier(auth.oidc ?? {}, 'oidc');
+    if (!auth.oidc?.audience) {
+      // Without an audience, an opaque token's introspection cannot tell an access token for this
+      // server from another client's token or a refresh token: say so at startup.
+      logger?.warn(
+        'OAuth verifier: auth.oidc.audience is not set, so tokens issued for other resources are accepted; set it to this server',
+      );
+    }
     verifier = v;
     authorizationServer = () => v.issuer;
   } else {

@@ -90,6 +90,10 @@ export async function createVerifier(
     });
     const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (!response.ok || body.active !== true) throw new InvalidTokenError('Token is not active');
+    // RFC 7662's token_type is optional; when a provider gives it, only access tokens are accepted.
+    const tokenType = typeof body.token_type === 'string' ? body.token_type.toLowerCase() : undefined;
+    if (tokenType && !['bearer', 'access_token', 'dpop'].includes(tokenType))
+      throw new InvalidTokenError('Not an access token');
     if (block.audience) {
       const aud = Array.isArray(body.aud)
         ? body.aud.map(String)
