@@ -1,9 +1,7 @@
 // The production layers `mxcp serve` puts around every engine it serves (the first one and
 // each reload's): audit records inside, telemetry (root span, metrics) outermost so the audit
 // layer sees the call's trace id. Also owns what they need at shutdown and for readiness.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express, { type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import type { ProjectConfig } from '../config/index.js';
 import type { Engine, OpenedProject } from '../engine/index.js';
 import { openAuditWriter, withAudit, type AuditWriter } from '../audit/index.js';
@@ -67,26 +65,5 @@ export async function startServeLayers(config: ProjectConfig, opts: ServeLayerOp
       ...(audit ? [{ name: 'audit flush', run: () => audit.close() }] : []),
       { name: 'telemetry flush', run: () => telemetry.shutdown() },
     ],
-  };
-}
-
-/** A listener serving only GET /metrics (`--metrics-port`), for scrapers kept off the admin port. */
-export async function startMetricsServer(
-  host: string,
-  port: number,
-  handler: RequestHandler,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/metrics', handler);
-  const server: Server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}/metrics`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

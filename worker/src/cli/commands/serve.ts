@@ -11,7 +11,12 @@ import {
   startupFailureJson,
   type FailedEndpoint,
 } from '../../server/index.js';
-import { startAdminHttp, startAdminSocket, type AdminContext } from '../../server/admin/index.js';
+import {
+  startAdminHttp,
+  startAdminSocket,
+  startMetricsHttp,
+  type AdminContext,
+} from '../../server/admin/index.js';
 import {
   Lifecycle,
   ReloadManager,
@@ -24,7 +29,7 @@ import { loadConfig } from '../project.js';
 import { parseBooleanFlag } from '../flags.js';
 import { failureMessage, useColor } from '../output.js';
 import { createLogger } from '../logger.js';
-import { startMetricsServer, startServeLayers, type ServeLayers } from '../serve-layers.js';
+import { startServeLayers, type ServeLayers } from '../serve-layers.js';
 import { createAuthLayer } from '../../auth/index.js';
 
 interface ServeFlags extends LifecycleFlags {
@@ -162,9 +167,9 @@ async function serve(flags: ServeFlags): Promise<void> {
     await startAdmin(manager, lifecycle, settings, layers, { startedAt, debug, transport, logger });
     const metricsPort = flags.metricsPort ?? process.env.MXCP_METRICS_PORT;
     if (metricsPort !== undefined) {
-      const metricsServer = await startMetricsServer(host, parsePort(metricsPort), layers.metricsHandler);
+      const metricsServer = await startMetricsHttp(host, parsePort(metricsPort), layers.metricsHandler);
       lifecycle.onClosed('metrics', () => metricsServer.close());
-      process.stderr.write(`Metrics listening on ${metricsServer.url}\n`);
+      process.stderr.write(`Metrics listening on ${metricsServer.address}\n`);
     }
     if (transport === 'stdio') {
       const server = await serveStdio(manager.engine);

@@ -1,9 +1,11 @@
 // Listeners for the admin API: a TCP port (DESIGN §5; the operator's way in) and MXCP's Unix
-// socket (MXCP-SPEC §11; `MXCP_ADMIN_ENABLED`, `MXCP_ADMIN_SOCKET`), created with mode 0600.
+// socket (MXCP-SPEC §11; `MXCP_ADMIN_ENABLED`, `MXCP_ADMIN_SOCKET`), created with mode 0600;
+// and the optional metrics-only port (`--metrics-port`).
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
+import express, { type RequestHandler } from 'express';
 import { httpUrl } from '../banner.js';
 import type { ServerLogger } from '../mcp.js';
 import { adminHttpApp, adminSocketApp } from './routes.js';
@@ -37,6 +39,21 @@ export async function startAdminHttp(ctx: AdminContext, opts: AdminHttpOptions):
   const url = httpUrl(opts.host, port);
   opts.logger?.info('admin API listening', { url });
   return { address: url, port, close: () => closeServer(server) };
+}
+
+/** A listener serving only GET /metrics, for scrapers kept off the admin port. */
+export async function startMetricsHttp(
+  host: string,
+  port: number,
+  metrics: RequestHandler,
+): Promise<AdminHandle> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metrics);
+  const server = createServer(app);
+  await listen(server, (s, cb) => s.listen(port, host, cb));
+  const bound = (server.address() as AddressInfo).port;
+  return { address: `${httpUrl(host, bound)}/metrics`, port: bound, close: () => closeServer(server) };
 }
 
 export async function startAdminSocket(
