@@ -5,6 +5,7 @@
 import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
 import type { MxcpProject } from '../api/index.js';
 import { API_VERSION, KIND } from '../api/index.js';
+import { cacheKey } from '../kube/index.js';
 import { LABELS, MANAGER } from '../render/index.js';
 
 export interface ChildKind {
@@ -94,10 +95,10 @@ export function ownerKeyOf(obj: KubernetesObject): string | undefined {
   if (!namespace) return undefined;
   const owner = controllerOf(obj);
   if (owner?.kind === KIND && owner.apiVersion?.startsWith(API_VERSION.split('/')[0] + '/'))
-    return `${namespace}/${owner.name}`;
+    return cacheKey(namespace, owner.name);
   const labels = obj.metadata?.labels ?? {};
   if (labels[LABELS.managedBy] === MANAGER && labels[LABELS.instance])
-    return `${namespace}/${labels[LABELS.instance]}`;
+    return cacheKey(namespace, labels[LABELS.instance]);
   return undefined;
 }
 

@@ -12,6 +12,7 @@ import {
   describeApiError,
   isNotFound,
   isRetryable,
+  objectKey,
   type EventRecorder,
   type KubeClient,
   type ProcessResult,
@@ -25,7 +26,6 @@ import {
   needsGeneratedAuthKey,
   projectFiles,
   render,
-  validateProject,
 } from '../render/index.js';
 import {
   CHILD_KINDS,
@@ -127,10 +127,9 @@ export class Reconciler {
     );
     if (refs.invalid) return { invalid: refs.invalid };
 
-    const specProblems = validateProject(project, { files: refs.files });
-    if (specProblems.length > 0) return { invalid: { reason: REASONS.invalidSpec, problems: specProblems } };
     let desired: KubernetesObject[];
     try {
+      // projectFiles and render validate the spec: problems come back as a RenderError (caught below).
       const files = projectFiles(project, { files: refs.files });
       const preflight = await deps.preflight.check(files, project.spec.profile);
       if (preflight.length > 0) return { invalid: { reason: REASONS.preflightFailed, problems: preflight } };
@@ -181,7 +180,7 @@ export class Reconciler {
         failures.push(`${childRef(child)}: ${describeApiError(error)}`);
         continue;
       }
-      deps.logger.debug('applied child', { project: keyOf(project), child: childRef(child), reason });
+      deps.logger.debug('applied child', { project: objectKey(project), child: childRef(child), reason });
       if (ownership.kind === 'orphan') {
         await deps.recorder.record(
           project as KubernetesObject,
@@ -290,14 +289,14 @@ export class Reconciler {
         } catch (error) {
           if (isRetryable(error)) throw error;
           this.deps.logger.warn('could not delete a child no longer wanted', {
-            project: keyOf(project),
+            project: objectKey(project),
             child: childRef(target),
             error: describeApiError(error),
           });
           continue;
         }
         this.deps.logger.info('deleted child no longer wanted', {
-          project: keyOf(project),
+          project: objectKey(project),
           child: childRef(target),
         });
       }
@@ -340,8 +339,4 @@ export class Reconciler {
       );
     }
   }
-}
-
-function keyOf(project: MxcpProject): string {
-  return `${project.metadata.namespace}/${project.metadata.name}`;
 }

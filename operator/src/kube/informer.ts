@@ -13,6 +13,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { statusOf } from './errors.js';
+import { InterruptibleSleep } from './interruptible-sleep.js';
 import { cacheKey, objectKey } from './keys.js';
 import { JitteredBackoff } from './ratelimit.js';
 
@@ -108,7 +109,7 @@ export class Informer<T extends KubernetesObject> {
   private running?: Promise<void>;
   private stopped = false;
   private endWatch?: (end: 'watchdog' | 'stopped') => void;
-  private wake?: () => void;
+  private readonly pause = new InterruptibleSleep();
   private timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly options: InformerOptions<T>) {
@@ -145,7 +146,7 @@ export class Informer<T extends KubernetesObject> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.endWatch?.('stopped');
-    this.wake?.();
+    this.pause.interrupt();
     if (!this.isSynced) this.rejectSynced(new Error('informer stopped before its first list'));
     await this.running;
   }
@@ -203,7 +204,7 @@ export class Informer<T extends KubernetesObject> {
         this.backoff.reset();
       } else {
         // Closed as soon as it opened: do not spin.
-        await this.sleep(this.backoff.next());
+        await this.pause.sleep(this.backoff.next());
       }
     }
   }
@@ -213,7 +214,7 @@ export class Informer<T extends KubernetesObject> {
     this.counters.restarts++;
     const delay = this.backoff.next();
     this.signal({ type: 'error', error, retryInMs: delay });
-    await this.sleep(delay);
+    await this.pause.sleep(delay);
   }
 
   private async relist(): Promise<void> {
@@ -365,19 +366,5 @@ export class Informer<T extends KubernetesObject> {
     } catch {
       // Observability hooks cannot break the watch loop.
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    }).then(() => {
-      this.wake = undefined;
-    });
   }
 }

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CoordinationV1Api, V1Lease, V1LeaseSpec, V1MicroTime } from '@kubernetes/client-node';
 import { isConflict, isNotFound } from './errors.js';
+import { InterruptibleSleep } from './interruptible-sleep.js';
 
 export interface LeaderElectionOptions {
   api: CoordinationV1Api;
@@ -54,7 +55,7 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private running?: Promise<void>;
-  private wake?: () => void;
+  private readonly pause = new InterruptibleSleep();
   /** The Lease as last read or written, and when (our clock) its content last changed. */
   private observed?: V1Lease;
   private observedAt = 0;
@@ -91,7 +92,7 @@ export class LeaderElector {
   /** Stops campaigning; a leader releases the Lease (unless releaseOnStop is false) and steps down. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.pause.interrupt();
     await this.running;
   }
 
@@ -116,7 +117,7 @@ export class LeaderElector {
   private async acquire(): Promise<boolean> {
     while (!this.stopped) {
       if (await this.attempt()) return true;
-      await this.sleep(this.retryPeriodMs * (1 + Math.random() * JITTER));
+      await this.pause.sleep(this.retryPeriodMs * (1 + Math.random() * JITTER));
     }
     return false;
   }
@@ -125,7 +126,7 @@ export class LeaderElector {
   private async renewUntilLost(): Promise<void> {
     let renewedAt = Date.now();
     while (!this.stopped) {
-      await this.sleep(this.retryPeriodMs);
+      await this.pause.sleep(this.retryPeriodMs);
       if (this.stopped) return;
       const remaining = renewedAt + this.renewDeadlineMs - Date.now();
       // A hung request must not keep us leading past the deadline.
@@ -231,19 +232,5 @@ export class LeaderElector {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
     return Promise.race([attempt, deadline]).finally(() => clearTimeout(timer));
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    }).then(() => {
-      this.wake = undefined;
-    });
   }
 }
