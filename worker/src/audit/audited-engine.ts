@@ -153,8 +153,17 @@ export function withAudit(engine: Engine, writer: AuditSink, options: AuditOptio
     },
 
     readResource(uri, ctx) {
-      const resource = resources.find((r) => r.matcher.match(uri));
-      const params = resource?.matcher.match(uri) ?? {};
+      // One match per call: the first template that fits gives both the resource and its parameters.
+      let resource: AuditedResource | undefined;
+      let params: Record<string, string> = {};
+      for (const candidate of resources) {
+        const match = candidate.matcher.match(uri);
+        if (match) {
+          resource = candidate;
+          params = match;
+          break;
+        }
+      }
       return audited(
         'resource',
         resource?.matcher.template ?? uri,

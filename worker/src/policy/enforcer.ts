@@ -89,6 +89,11 @@ export interface PolicySet {
 interface CompiledRule {
   index: number;
   label: string;
+  /** `"<label>: <condition>"`, the rule's entry in the report's `evaluated` list. */
+  entry: string;
+  /** The rule's evaluation span name and fixed attributes. */
+  spanName: string;
+  spanAttributes: Record<string, string>;
   action: PolicyAction;
   reason?: string;
   fields: string[];
@@ -138,7 +143,7 @@ export function compilePolicies(
         bindings.user = policyUser(user);
         let denial: PolicyDenial | null = null;
         for (const rule of inputDenies) {
-          report.evaluated.push(`${rule.label}: ${rule.condition.source}`);
+          report.evaluated.push(rule.entry);
           const held = evaluate(rule, bindings, logger, options.endpoint);
           if (held === true)
             denial = { phase: 'input', reason: rule.reason ?? DEFAULT_INPUT_REASON, index: rule.index };
@@ -158,7 +163,7 @@ export function compilePolicies(
         let denial: PolicyDenial | null = null;
         let applied: PolicyAction | null = null;
         for (const rule of output) {
-          report.evaluated.push(`${rule.label}: ${rule.condition.source}`);
+          report.evaluated.push(rule.entry);
           const held = evaluate(rule, { user: celUser, response: value }, logger, options.endpoint);
           if (held instanceof Error) denial = evaluationDenial('output', rule, held);
           else if (held && rule.action === 'deny')
@@ -213,9 +218,13 @@ function compileRule(
       'action',
     ]);
   }
+  const label = `${phase}[${index}]`;
   const compiled: CompiledRule = {
     index,
-    label: `${phase}[${index}]`,
+    label,
+    entry: `${label}: ${condition.source}`,
+    spanName: `mxcp.policy.evaluate_${label}`,
+    spanAttributes: { 'mxcp.policy.condition': condition.source, 'mxcp.policy.action': rule.action },
     action: rule.action,
     reason: rule.reason,
     fields,
@@ -237,9 +246,7 @@ function evaluate(
   logger: PolicyLogger,
   endpoint: string | undefined,
 ): boolean | Error {
-  const span = tracer().startSpan(`mxcp.policy.evaluate_${rule.label}`, {
-    attributes: { 'mxcp.policy.condition': rule.condition.source, 'mxcp.policy.action': rule.action },
-  });
+  const span = tracer().startSpan(rule.spanName, { attributes: rule.spanAttributes });
   try {
     const held = rule.condition.evaluate(bindings);
     span.setAttribute('mxcp.policy.condition_result', held);

@@ -24,39 +24,43 @@ interface Described {
   hasOutputSchema: boolean;
 }
 
+const UNKNOWN: Described = { label: UNKNOWN_ENDPOINT, hasInputSchema: false, hasOutputSchema: false };
+
 /** Wraps `engine` so every call is traced and counted; `metrics` is optional (traces only). */
 export function withTelemetry(engine: Engine, metrics?: MxcpMetrics): Engine {
-  const tools = new Map<string, ToolInfo>(engine.listTools().map((t) => [t.name, t]));
-  const prompts = new Set(engine.listPrompts().map((p) => p.name));
-  const resources: Array<{ uri: string; matcher: UriMatcher | null }> = engine
-    .listResources()
-    .map((r) => ({ uri: r.uri, matcher: r.isTemplate ? compileUriTemplate(r.uri) : null }));
+  // Everything a call's labels and attributes need is worked out once here, not per call.
+  const tools = new Map<string, Described>(engine.listTools().map((t) => [t.name, describeToolInfo(t)]));
+  const prompts = new Map<string, Described>(
+    engine
+      .listPrompts()
+      .map((p) => [p.name, { label: p.name, hasInputSchema: false, hasOutputSchema: false }]),
+  );
+  const resourceUris = new Set<string>();
+  const staticResources = new Map<string, Described>();
+  const templates: Array<{ described: Described; matcher: UriMatcher }> = [];
+  for (const r of engine.listResources()) {
+    resourceUris.add(r.uri);
+    if (r.isTemplate)
+      templates.push({
+        described: { label: r.uri, hasInputSchema: true, hasOutputSchema: false },
+        matcher: compileUriTemplate(r.uri),
+      });
+    else if (!staticResources.has(r.uri))
+      staticResources.set(r.uri, { label: r.uri, hasInputSchema: false, hasOutputSchema: false });
+  }
 
-  const describeTool = (name: string): Described => {
-    const info = tools.get(name);
-    if (!info) return { label: UNKNOWN_ENDPOINT, hasInputSchema: false, hasOutputSchema: false };
-    const properties = (info.inputSchema.properties ?? {}) as Record<string, unknown>;
-    return {
-      label: name,
-      hasInputSchema: Object.keys(properties).length > 0,
-      hasOutputSchema: info.outputSchema !== undefined,
-    };
+  const describeTool = (name: string): Described => tools.get(name) ?? UNKNOWN;
+  const describePrompt = (name: string): Described => prompts.get(name) ?? UNKNOWN;
+  /** A static resource by exact URI first, else the first template that matches, with its placeholder values. */
+  const resolveResource = (uri: string): { described: Described; params: Record<string, unknown> } => {
+    const exact = staticResources.get(uri);
+    if (exact) return { described: exact, params: {} };
+    for (const t of templates) {
+      const params = t.matcher.match(uri);
+      if (params) return { described: t.described, params };
+    }
+    return { described: UNKNOWN, params: {} };
   };
-  const describeResource = (uri: string): Described => {
-    const hit =
-      resources.find((r) => r.matcher === null && r.uri === uri) ??
-      resources.find((r) => r.matcher?.match(uri));
-    return {
-      label: hit?.uri ?? UNKNOWN_ENDPOINT,
-      hasInputSchema: Boolean(hit?.matcher),
-      hasOutputSchema: false,
-    };
-  };
-  const describePrompt = (name: string): Described => ({
-    label: prompts.has(name) ? name : UNKNOWN_ENDPOINT,
-    hasInputSchema: false,
-    hasOutputSchema: false,
-  });
 
   const observe = <T>(
     type: EndpointType,
@@ -82,9 +86,8 @@ export function withTelemetry(engine: Engine, metrics?: MxcpMetrics): Engine {
         (r) => countOf(r.value),
       ),
     readResource: (uri, ctx) => {
-      const described = describeResource(uri);
       // The placeholder values are the parameters; only their number is recorded.
-      const params = resources.find((r) => r.uri === described.label)?.matcher?.match(uri) ?? {};
+      const { described, params } = resolveResource(uri);
       return observe(
         'resource',
         described,
@@ -104,14 +107,15 @@ export function withTelemetry(engine: Engine, metrics?: MxcpMetrics): Engine {
         (r) => r.messages.length,
       ),
     run: (kind, name, args, ctx, options) => {
-      const described =
+      let described =
         kind === 'tool'
           ? describeTool(name)
           : kind === 'resource'
-            ? describeResource(name)
+            ? resolveResource(name).described
             : describePrompt(name);
       // `run` names resources by template, so the name itself is the label when known.
-      if (kind === 'resource' && resources.some((r) => r.uri === name)) described.label = name;
+      if (kind === 'resource' && resourceUris.has(name) && described.label !== name)
+        described = { ...described, label: name };
       return observe(
         kind,
         described,
@@ -122,6 +126,15 @@ export function withTelemetry(engine: Engine, metrics?: MxcpMetrics): Engine {
       );
     },
     close: () => engine.close(),
+  };
+}
+
+function describeToolInfo(info: ToolInfo): Described {
+  const properties = (info.inputSchema.properties ?? {}) as Record<string, unknown>;
+  return {
+    label: info.name,
+    hasInputSchema: Object.keys(properties).length > 0,
+    hasOutputSchema: info.outputSchema !== undefined,
   };
 }
 
