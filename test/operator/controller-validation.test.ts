@@ -83,6 +83,9 @@ describe('the API server refuses invalid CRs', () => {
   });
 });
 
+// The label the operator's Secret watch selects by default: changes to these Secrets are seen at once.
+const WATCHED = { 'mxcp.dev/watch': 'true' };
+
 describe('schema-valid but wrong projects', () => {
   it('a missing Secret sets ConfigValid=False naming the field; creating the Secret fixes it', async () => {
     const spec: MxcpProjectSpec = {
@@ -108,7 +111,7 @@ describe('schema-valid but wrong projects', () => {
     // A Secret without the key: the message names the key mapping.
     await core.createNamespacedSecret({
       namespace: ns.name,
-      body: { metadata: { name: 'api-creds' }, stringData: { other: 'x' } },
+      body: { metadata: { name: 'api-creds', labels: WATCHED }, stringData: { other: 'x' } },
     });
     const noKey = await eventuallyStatus(
       controller.client,
@@ -124,7 +127,7 @@ describe('schema-valid but wrong projects', () => {
     await core.replaceNamespacedSecret({
       namespace: ns.name,
       name: 'api-creds',
-      body: { metadata: { name: 'api-creds' }, stringData: { token: 't0k3n' } },
+      body: { metadata: { name: 'api-creds', labels: WATCHED }, stringData: { token: 't0k3n' } },
     });
     const fixed = await eventuallyStatus(
       controller.client,
@@ -145,7 +148,7 @@ describe('schema-valid but wrong projects', () => {
     await core.replaceNamespacedSecret({
       namespace: ns.name,
       name: 'api-creds',
-      body: { metadata: { name: 'api-creds' }, stringData: { token: 'rotated' } },
+      body: { metadata: { name: 'api-creds', labels: WATCHED }, stringData: { token: 'rotated' } },
     });
     const rotated = await eventuallyStatus(
       controller.client,

@@ -610,6 +610,50 @@ export const MxcpProjectSpec = Type.Object(
 );
 export type MxcpProjectSpec = Static<typeof MxcpProjectSpec>;
 
+/** One worker pod that did not acknowledge a hot reload. */
+export const ReloadFailure = Type.Object(
+  {
+    pod: Type.String({ description: 'The pod name.', maxLength: 253 }),
+    message: Type.String({ description: 'What went wrong, and what the operator did.', maxLength: 2048 }),
+    time: Type.String({ description: 'When it was recorded.', format: 'date-time' }),
+  },
+  describe('A pod that did not acknowledge the reload.', strict),
+);
+
+/** Hot reload progress: which secrets hash the ready workers have loaded. */
+export const ReloadStatus = Type.Object(
+  {
+    secretsHash: Type.String({
+      description: 'The secrets hash the workers were asked to load (status.secretsHash when done).',
+      maxLength: 128,
+    }),
+    reloadedReplicas: Type.Integer({
+      description: 'Ready worker pods that run this secrets hash.',
+      format: 'int32',
+      minimum: 0,
+    }),
+    readyReplicas: Type.Integer({
+      description: 'Ready worker pods when this was recorded.',
+      format: 'int32',
+      minimum: 0,
+    }),
+    lastReloadTime: Type.Optional(
+      Type.String({
+        description: 'When the last pod acknowledged a reload to this secrets hash.',
+        format: 'date-time',
+      }),
+    ),
+    failures: Type.Optional(
+      Type.Array(ReloadFailure, {
+        description: 'Pods that did not acknowledge in time (most recent first, at most 10).',
+        maxItems: 10,
+      }),
+    ),
+  },
+  describe('Hot reload of rotated Secrets: per-pod acknowledgement of secretsHash.', strict),
+);
+export type ReloadStatus = Static<typeof ReloadStatus>;
+
 export const MxcpProjectStatus = Type.Object(
   {
     observedGeneration: Type.Optional(
@@ -636,9 +680,7 @@ export const MxcpProjectStatus = Type.Object(
         maxLength: 128,
       }),
     ),
-    reloadedReplicas: Type.Optional(
-      Type.Integer({ description: 'Ready pods that acknowledged secretsHash.', format: 'int32', minimum: 0 }),
-    ),
+    reload: Type.Optional(ReloadStatus),
   },
   describe('Observed state, written by the operator through the status subresource.', strict),
 );

@@ -15,15 +15,16 @@ export interface ChildKind {
   version: string;
   plural: string;
   /**
-   * Watched without a label selector: the same informer also serves the Secrets and ConfigMaps a
-   * project references, which carry no operator label.
+   * Watched without a label selector: the same informer also serves the ConfigMaps a project
+   * references (spec.configMapRef), which carry no operator label. Referenced Secrets have an
+   * informer of their own (see controller.ts), so the operator does not cache every Secret.
    */
   unfiltered?: boolean;
 }
 
 export const CHILD_KINDS: readonly ChildKind[] = [
   { apiVersion: 'v1', kind: 'ConfigMap', group: '', version: 'v1', plural: 'configmaps', unfiltered: true },
-  { apiVersion: 'v1', kind: 'Secret', group: '', version: 'v1', plural: 'secrets', unfiltered: true },
+  { apiVersion: 'v1', kind: 'Secret', group: '', version: 'v1', plural: 'secrets' },
   { apiVersion: 'v1', kind: 'Service', group: '', version: 'v1', plural: 'services' },
   {
     apiVersion: 'v1',

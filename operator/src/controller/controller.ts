@@ -1,10 +1,11 @@
 // MxcpController wires the machinery: supervised informers on MxcpProjects, on every child kind
-// (label-selected by app.kubernetes.io/managed-by, except Secrets and ConfigMaps, which are watched
-// whole because projects reference user Secrets and ConfigMaps too), a reference index from those
-// objects back to projects, and a keyed work queue whose workers run the Reconciler. Any event on a
-// child or a referenced object enqueues its project; a periodic resync re-checks every project.
+// (label-selected by app.kubernetes.io/managed-by, except ConfigMaps, which are watched whole because
+// projects reference user ConfigMaps too), on the user Secrets labelled for watching, and on the
+// worker pods; a reference index from referenced objects back to projects; the hot-reload
+// coordinator; and a keyed work queue whose workers run the Reconciler. Any event on a child, a
+// referenced object or a worker pod enqueues its project; a periodic resync re-checks every project.
 import { hostname } from 'node:os';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { MxcpProject } from '../api/index.js';
 import { API_VERSION, KIND } from '../api/index.js';
 import {
@@ -18,22 +19,36 @@ import {
   splitKey,
   type InformerSignal,
 } from '../kube/index.js';
+import { APP_NAME, LABELS, MANAGER } from '../render/index.js';
+import { ReloadCoordinator, httpPodAdmin, type WorkerPod } from '../reload/index.js';
 import { CHILD_KINDS, MANAGED_SELECTOR, ownerKeyOf, type ChildKind } from './children.js';
 import { listRaw } from './list.js';
 import { PreflightCache } from './preflight-cache.js';
 import { PROJECT_TYPE, Reconciler } from './reconciler.js';
 import { ReferenceIndex, referenceKeys } from './references.js';
-import { silentLogger, type ControllerLogger, type ControllerOptions } from './types.js';
+import {
+  DEFAULT_SECRET_LABEL_SELECTOR,
+  silentLogger,
+  type ControllerLogger,
+  type ControllerOptions,
+} from './types.js';
 
 const DEFAULT_WORKERS = 4;
 const DEFAULT_RESYNC_MS = 10 * 60_000;
 export const REPORTING_CONTROLLER = 'mxcp.dev/operator';
+/** The worker pods of every project (their template labels). */
+const WORKER_POD_SELECTOR = `${LABELS.name}=${APP_NAME},${LABELS.managedBy}=${MANAGER}`;
+const SECRET_TYPE = { apiVersion: 'v1', kind: 'Secret', group: '', version: 'v1', plural: 'secrets' };
+const POD_TYPE = { apiVersion: 'v1', kind: 'Pod', group: '', version: 'v1', plural: 'pods' };
 
 export class MxcpController {
   private readonly client: KubeClient;
   private readonly logger: ControllerLogger;
   private readonly projects: Informer<MxcpProject & KubernetesObject>;
   private readonly children = new Map<string, Informer<KubernetesObject>>();
+  private readonly userSecrets: Informer<V1Secret & KubernetesObject>;
+  private readonly pods: Informer<V1Pod & KubernetesObject>;
+  private readonly reloads: ReloadCoordinator;
   private readonly index = new ReferenceIndex();
   private readonly queue: WorkQueue;
   private readonly reconciler: Reconciler;
@@ -64,17 +79,51 @@ export class MxcpController {
       onSignal: (s) => this.informerSignal(PROJECT_TYPE.plural, s),
     });
     for (const kind of CHILD_KINDS) this.children.set(kind.kind, this.childInformer(kind));
+    const secretSelector = opts.secretLabelSelector ?? DEFAULT_SECRET_LABEL_SELECTOR;
+    this.userSecrets = this.watch<V1Secret & KubernetesObject>(SECRET_TYPE, secretSelector || undefined, (s) =>
+      this.referencedChanged('Secret', s),
+    );
+    this.pods = this.watch<V1Pod & KubernetesObject>(POD_TYPE, WORKER_POD_SELECTOR, (pod) => {
+      const project = pod.metadata?.labels?.[LABELS.instance];
+      if (project) this.queue.add(`${pod.metadata?.namespace}/${project}`);
+    });
+    const recorder = new EventRecorder({
+      api: this.client.events,
+      reportingController: REPORTING_CONTROLLER,
+      reportingInstance: opts.identity ?? hostname(),
+      onError: (error) => this.logger.warn('could not record an event', { error: describeApiError(error) }),
+    });
+    const reload = opts.reload ?? {};
+    this.reloads = new ReloadCoordinator({
+      admin: reload.admin ?? httpPodAdmin,
+      ackTimeoutMs: reload.ackTimeoutMs,
+      callTimeoutMs: reload.callTimeoutMs,
+      concurrency: reload.concurrency,
+      retryDelayMs: reload.retryDelayMs,
+      observer: observer?.reload,
+      logger: this.logger,
+      deletePod: async (namespace, name) => {
+        await this.client.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace, name } });
+      },
+      podReplaced: async (key, pod, message) => {
+        const project = this.projects.get(splitKey(key).namespace, splitKey(key).name);
+        if (!project) return;
+        await recorder.record(project, 'Warning', 'ReloadTimeout', message, {
+          action: 'Replace',
+          related: podReference(pod),
+        });
+      },
+      onProgress: (key) => this.queue.add(key),
+    });
 
     this.reconciler = new Reconciler({
       client: this.client,
       projects: this.projects,
       children: this.children,
-      recorder: new EventRecorder({
-        api: this.client.events,
-        reportingController: REPORTING_CONTROLLER,
-        reportingInstance: opts.identity ?? hostname(),
-        onError: (error) => this.logger.warn('could not record an event', { error: describeApiError(error) }),
-      }),
+      recorder,
+      userSecrets: this.userSecrets,
+      pods: this.pods,
+      reloads: this.reloads,
       preflight: new PreflightCache(),
       logger: this.logger,
       defaultImage: opts.defaultImage,
@@ -110,7 +159,7 @@ export class MxcpController {
   async start(): Promise<void> {
     if (this.started) throw new Error('the controller was already started');
     this.started = true;
-    const informers = [this.projects, ...this.children.values()];
+    const informers = this.informers();
     for (const informer of informers) informer.start();
     await Promise.all(informers.map((i) => i.synced));
     this.isSynced = true;
@@ -123,8 +172,9 @@ export class MxcpController {
 
   /** Stops taking work, waits for the reconciles in flight, then stops the informers. */
   async stop(): Promise<void> {
+    await this.reloads.stop();
     await this.queue.shutdown();
-    await Promise.all([this.projects, ...this.children.values()].map((i) => i.stop()));
+    await Promise.all(this.informers().map((i) => i.stop()));
     this.isSynced = false;
   }
 
@@ -136,6 +186,33 @@ export class MxcpController {
   /** Resolves when no reconcile is queued or running (delayed retries do not count); for tests. */
   idle(): Promise<void> {
     return this.queue.idle();
+  }
+
+  private informers(): Array<Informer<KubernetesObject>> {
+    return [this.projects, ...this.children.values(), this.userSecrets, this.pods];
+  }
+
+  /** An informer whose every event calls `changed` (adds, updates, deletes alike). */
+  private watch<T extends KubernetesObject>(
+    type: ChildKind,
+    labelSelector: string | undefined,
+    changed: (obj: T) => void,
+  ): Informer<T> {
+    const { kubeConfig, namespace } = this.opts;
+    const path = collectionPath(type, namespace);
+    return new Informer<T>({
+      kubeConfig,
+      path,
+      labelSelector,
+      list: (sel) => listRaw<T>(kubeConfig, path, type, sel),
+      handlers: { onAdd: changed, onUpdate: changed, onDelete: changed },
+      onSignal: (s) => this.informerSignal(type.plural, s),
+    });
+  }
+
+  private referencedChanged(kind: string, obj: KubernetesObject): void {
+    for (const key of this.index.projectsFor(kind, obj.metadata?.namespace, obj.metadata?.name ?? ''))
+      this.queue.add(key);
   }
 
   private childInformer(kind: ChildKind): Informer<KubernetesObject> {
@@ -170,16 +247,14 @@ export class MxcpController {
 
   private projectDeleted(project: MxcpProject & KubernetesObject): void {
     this.index.remove(objectKey(project));
+    this.reloads.forget(objectKey(project));
     this.reconciler.forget(project);
   }
 
   private childChanged(kind: ChildKind, obj: KubernetesObject): void {
     const owner = ownerKeyOf(obj);
     if (owner) this.queue.add(owner);
-    if (kind.unfiltered) {
-      const { namespace, name } = { namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' };
-      for (const key of this.index.projectsFor(kind.kind, namespace, name)) this.queue.add(key);
-    }
+    if (kind.unfiltered) this.referencedChanged(kind.kind, obj);
   }
 
   private informerSignal(resource: string, signal: InformerSignal): void {
@@ -193,4 +268,8 @@ export class MxcpController {
       this.logger.error('informer handler failed', { resource, error: describeApiError(signal.error) });
     }
   }
+}
+
+function podReference(pod: WorkerPod): KubernetesObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: pod.namespace, name: pod.name, uid: pod.uid } };
 }

@@ -4,9 +4,9 @@
 // controllers' objects refused), delete children no longer rendered, and write the status when it
 // changed. Reads come from the informer caches, so a converged project costs no API writes.
 import { randomBytes } from 'node:crypto';
-import type { KubernetesObject, V1Deployment, V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { MxcpProject, MxcpProjectStatus } from '../api/index.js';
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../api/index.js';
+import { API_VERSION, DEFAULT_ADMIN_PORT, GROUP, KIND, PLURAL, VERSION } from '../api/index.js';
 import {
   collectionPath,
   describeApiError,
@@ -25,8 +25,11 @@ import {
   childNames,
   needsGeneratedAuthKey,
   projectFiles,
+  referencedSecrets,
   render,
+  selectorLabels,
 } from '../render/index.js';
+import { matchesLabels, workerPod, type ReloadCoordinator, type ReloadSnapshot } from '../reload/index.js';
 import {
   CHILD_KINDS,
   childKind,
@@ -57,6 +60,8 @@ const CONFLICT_RECHECK_MS = 60_000;
 const FAILED_APPLY_RECHECK_MS = 5 * 60_000;
 /** A child left by a deleted project of the same name: garbage collection removes it shortly. */
 const PREVIOUS_OWNER_RECHECK_MS = 2_000;
+/** A referenced Secret that is missing (or lacks a key) is read again this often. */
+const MISSING_SECRET_RECHECK_MS = 30_000;
 
 export interface ChildStore extends ObjectStore<KubernetesObject> {
   list(namespace?: string): KubernetesObject[];
@@ -68,6 +73,11 @@ export interface ReconcilerDeps {
   /** Informer caches by child kind (`ConfigMap`, `Deployment`…). */
   children: ReadonlyMap<string, ChildStore>;
   recorder: EventRecorder;
+  /** User Secrets carrying the watch label (hot reload sees their changes at once). */
+  userSecrets: ObjectStore<V1Secret>;
+  /** Worker pods of every project. */
+  pods: { list(namespace?: string): V1Pod[] };
+  reloads: ReloadCoordinator;
   preflight: PreflightCache;
   logger: ControllerLogger;
   defaultImage: string;
@@ -77,6 +87,8 @@ interface Convergence {
   invalid?: ConfigVerdict;
   trouble?: ApplyTrouble;
   secretsHash?: string;
+  reload?: ReloadSnapshot | null;
+  unwatchedSecrets?: string[];
   requeueAfterMs?: number;
 }
 
@@ -103,6 +115,8 @@ export class Reconciler {
       suspended,
       deployment: this.deployment(project),
       secretsHash: outcome.secretsHash,
+      reload: outcome.reload,
+      unwatchedSecrets: outcome.unwatchedSecrets,
       now: new Date(),
     });
     await this.writeStatus(project, status);
@@ -120,12 +134,16 @@ export class Reconciler {
 
   private async converge(project: MxcpProject): Promise<Convergence> {
     const { deps } = this;
-    const refs = resolveReferences(
-      project,
-      deps.children.get('Secret') as ObjectStore<V1Secret>,
-      deps.children.get('ConfigMap') as ObjectStore<never>,
-    );
-    if (refs.invalid) return { invalid: refs.invalid };
+    const secrets = await this.referencedSecretStore(project);
+    const refs = resolveReferences(project, secrets.store, deps.children.get('ConfigMap') as ObjectStore<never>);
+    // A missing Secret without the watch label would otherwise be seen only at the next resync.
+    if (refs.invalid)
+      return {
+        invalid: refs.invalid,
+        ...(refs.invalid.reason === REASONS.secretNotFound || refs.invalid.reason === REASONS.secretKeyNotFound
+          ? { requeueAfterMs: MISSING_SECRET_RECHECK_MS }
+          : {}),
+      };
 
     let desired: KubernetesObject[];
     try {
@@ -207,7 +225,69 @@ export class Reconciler {
       };
       requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, FAILED_APPLY_RECHECK_MS);
     }
-    return { trouble, secretsHash: refs.secretsHash, requeueAfterMs };
+    return {
+      trouble,
+      secretsHash: refs.secretsHash,
+      reload: this.reloadProgress(project, refs.secretsHash),
+      unwatchedSecrets: secrets.unwatched,
+      requeueAfterMs,
+    };
+  }
+
+  /**
+   * The project's referenced Secrets: from the watch-label informer, else read now (an unlabelled
+   * Secret still works; its changes reach the workers at the next resync, and status says so).
+   */
+  private async referencedSecretStore(
+    project: MxcpProject,
+  ): Promise<{ store: ObjectStore<V1Secret>; unwatched: string[] }> {
+    const namespace = project.metadata.namespace!;
+    const found = new Map<string, V1Secret>();
+    const unwatched: string[] = [];
+    const type = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' };
+    for (const name of referencedSecrets(project)) {
+      const cached = this.deps.userSecrets.get(namespace, name);
+      if (cached) {
+        found.set(name, cached);
+        continue;
+      }
+      try {
+        found.set(
+          name,
+          await getJson<V1Secret>(this.deps.client.kc, `${collectionPath(type, namespace)}/${encodeURIComponent(name)}`),
+        );
+        unwatched.push(name);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    return { store: { get: (ns, name) => (ns === namespace ? found.get(name) : undefined) }, unwatched };
+  }
+
+  /** Hands the secrets hash and the worker pods to the reload coordinator; null without Secrets. */
+  private reloadProgress(project: MxcpProject, secretsHash: string | undefined): ReloadSnapshot | null | undefined {
+    if (referencedSecrets(project).length === 0) return null;
+    if (!secretsHash) return undefined;
+    const namespace = project.metadata.namespace!;
+    const tokenSecret = this.deps.children.get('Secret')?.get(namespace, childNames(project).adminToken) as
+      | V1Secret
+      | undefined;
+    const token = tokenSecret?.data?.[ADMIN_TOKEN_KEY];
+    // The token Secret was just applied and the cache has not seen it: the next event comes back.
+    if (!token || !isControlledChild(tokenSecret, project)) return undefined;
+    const selector = selectorLabels(project);
+    const pods = this.deps.pods
+      .list(namespace)
+      .filter((pod) => matchesLabels(pod, selector))
+      .map(workerPod);
+    return this.deps.reloads.observe({
+      key: objectKey(project),
+      secretsHash,
+      adminPort: project.spec.admin?.port ?? DEFAULT_ADMIN_PORT,
+      adminToken: Buffer.from(token, 'base64').toString('utf8').trim(),
+      pods,
+      previous: project.status?.reload,
+    });
   }
 
   /** The cached object, or (on a cache miss, e.g. an unlabelled object with a child's name) a read. */
@@ -329,7 +409,10 @@ export class Reconciler {
             project.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))) ||
         (type === 'Degraded' &&
           (condition.status === 'True' ||
-            project.status?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True')));
+            project.status?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True'))) ||
+        (type === 'Reloaded' &&
+          condition.status === 'True' &&
+          project.status?.conditions?.some((c) => c.type === 'Reloaded' && c.status !== 'True'));
       if (!worth) continue;
       await this.deps.recorder.record(
         { apiVersion: API_VERSION, kind: KIND, metadata: project.metadata } as KubernetesObject,

@@ -84,7 +84,7 @@ export function resolveReferences(
     if (!secret) {
       note(REASONS.secretNotFound, {
         field: `${use.field}${use.field.startsWith('spec.secrets') ? '.secretRef' : ''}.name`,
-        message: `Secret '${use.name}' not found in namespace ${namespace}`,
+        message: `Secret '${use.name}' not found in namespace ${namespace} (label it mxcp.dev/watch=true and the operator sees it at once; otherwise within a minute)`,
       });
       continue;
     }

@@ -108,3 +108,67 @@ describe('buildStatus', () => {
     expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: REASONS.ownershipConflict });
   });
 });
+
+describe('the Reloaded condition and status.reload', () => {
+  const H = 'a'.repeat(64);
+  const snapshot = (over: Partial<import('../reload/index.js').ReloadSnapshot> = {}) => ({
+    secretsHash: H,
+    readyReplicas: 3,
+    reloadedReplicas: 3,
+    failures: [],
+    failing: false,
+    ...over,
+  });
+  const build = (reload: Parameters<typeof buildStatus>[0]['reload'], previous?: MxcpProject['status']) =>
+    buildStatus({ project: project(previous), suspended: false, deployment: deployment(2), reload, now: t0 });
+
+  it('is True when every ready worker runs the hash, False while some do not, and ReloadFailed after a replacement', () => {
+    const done = build(snapshot({ lastReloadTime: '2026-01-01T00:00:00Z' }));
+    expect(cond(done, 'Reloaded')).toMatchObject({
+      status: 'True',
+      reason: REASONS.reloaded,
+      message: '3/3 ready workers run secrets hash aaaaaaaaaaaa',
+    });
+    expect(done.reload).toEqual({
+      secretsHash: H,
+      readyReplicas: 3,
+      reloadedReplicas: 3,
+      lastReloadTime: '2026-01-01T00:00:00Z',
+    });
+    expect(cond(build(snapshot({ reloadedReplicas: 1 })), 'Reloaded')).toMatchObject({
+      status: 'False',
+      reason: REASONS.reloading,
+    });
+    const failure = { pod: 'p-0', message: 'did not load', time: '2026-01-01T00:00:00Z' };
+    const failing = build(snapshot({ reloadedReplicas: 2, failing: true, failures: [failure] }));
+    expect(cond(failing, 'Reloaded')).toMatchObject({ status: 'False', reason: REASONS.reloadFailed });
+    expect(cond(failing, 'Reloaded').message).toContain('p-0');
+    expect(failing.reload?.failures).toEqual([failure]);
+    expect(cond(build(snapshot({ readyReplicas: 0, reloadedReplicas: 0 })), 'Reloaded')).toMatchObject({
+      status: 'Unknown',
+      reason: REASONS.waitingForWorkers,
+    });
+  });
+
+  it('names referenced Secrets without the watch label', () => {
+    const s = buildStatus({
+      project: project(),
+      suspended: false,
+      deployment: deployment(2),
+      reload: snapshot(),
+      unwatchedSecrets: ['db-creds'],
+      now: t0,
+    });
+    expect(cond(s, 'Reloaded').message).toContain("Secret 'db-creds' lacks the watch label (mxcp.dev/watch=true)");
+  });
+
+  it('keeps what status says when not computed, and drops it when the project references no Secret', () => {
+    const before = build(snapshot());
+    const kept = build(undefined, before);
+    expect(kept.reload).toEqual(before.reload);
+    expect(cond(kept, 'Reloaded')).toEqual(cond(before, 'Reloaded'));
+    const dropped = build(null, before);
+    expect(dropped.reload).toBeUndefined();
+    expect(dropped.conditions!.some((c) => c.type === 'Reloaded')).toBe(false);
+  });
+});

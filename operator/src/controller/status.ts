@@ -7,6 +7,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import type { Condition, ConditionType, MxcpProject, MxcpProjectStatus } from '../api/index.js';
 import { MCP_PORT } from '../api/index.js';
 import { canonicalJson, formatProblem, serviceUrl, type Problem } from '../render/index.js';
+import type { ReloadSnapshot } from '../reload/index.js';
 
 /** Condition reasons (CamelCase, part of the API: ArgoCD health checks and users match on them). */
 export const REASONS = {
@@ -28,6 +29,10 @@ export const REASONS = {
   ownershipConflict: 'OwnershipConflict',
   applyFailed: 'ApplyFailed',
   waitingForDeployment: 'WaitingForDeployment',
+  reloaded: 'Reloaded',
+  reloading: 'Reloading',
+  reloadFailed: 'ReloadFailed',
+  waitingForWorkers: 'WaitingForWorkers',
 } as const;
 
 /** Bound on a condition message (the CRD allows 32 KiB; a readable message is much shorter). */
@@ -64,6 +69,13 @@ export interface StatusInputs {
   suspended: boolean;
   deployment?: V1Deployment;
   secretsHash?: string;
+  /**
+   * Hot reload progress; `null` when the project references no Secret (no Reloaded condition),
+   * undefined when not computed this time (what status says is kept).
+   */
+  reload?: ReloadSnapshot | null;
+  /** Referenced Secrets without the watch label: their changes are seen at resync only. */
+  unwatchedSecrets?: string[];
   now: Date;
 }
 
@@ -193,10 +205,48 @@ function conditionInputs(inputs: StatusInputs): Partial<Record<ConditionType, Co
   } else {
     out.Degraded = { status: 'False', reason: REASONS.asExpected, message: 'No problems found' };
   }
+  if (inputs.reload) out.Reloaded = reloadedCondition(inputs.reload, inputs.unwatchedSecrets ?? []);
   if (trouble && out.Ready?.status === 'True') {
     out.Ready = { status: 'False', reason: trouble.reason, message: truncate(trouble.message) };
   }
   return out;
+}
+
+function reloadedCondition(reload: ReloadSnapshot, unwatched: string[]): ConditionInput {
+  const hash = reload.secretsHash.slice(0, 12);
+  const note =
+    unwatched.length > 0
+      ? `; Secret${unwatched.length > 1 ? 's' : ''} ${unwatched.map((n) => `'${n}'`).join(', ')} lack${unwatched.length > 1 ? '' : 's'} the watch label (mxcp.dev/watch=true): changes there are seen only at the periodic resync`
+      : '';
+  const { readyReplicas: ready, reloadedReplicas: reloaded } = reload;
+  if (ready === 0)
+    return {
+      status: 'Unknown',
+      reason: REASONS.waitingForWorkers,
+      message: truncate(`No worker is ready to load secrets hash ${hash}${note}`),
+    };
+  if (reloaded >= ready)
+    return {
+      status: 'True',
+      reason: REASONS.reloaded,
+      message: truncate(`${reloaded}/${ready} ready workers run secrets hash ${hash}${note}`),
+    };
+  if (reload.failing)
+    return {
+      status: 'False',
+      reason: REASONS.reloadFailed,
+      message: truncate(
+        `${reloaded}/${ready} ready workers run secrets hash ${hash}; replaced pods that did not load it: ${reload.failures
+          .slice(0, 3)
+          .map((f) => f.pod)
+          .join(', ')}${note}`,
+      ),
+    };
+  return {
+    status: 'False',
+    reason: REASONS.reloading,
+    message: truncate(`${reloaded}/${ready} ready workers run secrets hash ${hash}; asking the others to reload${note}`),
+  };
 }
 
 const ORDER: ConditionType[] = ['Ready', 'Progressing', 'Degraded', 'ConfigValid', 'Reloaded'];
@@ -211,6 +261,7 @@ export function buildStatus(inputs: StatusInputs): MxcpProjectStatus {
   for (const type of ORDER) {
     const input = computed[type];
     const old = previous.get(type);
+    if (type === 'Reloaded' && inputs.reload === null) continue;
     if (!input) {
       if (old) conditions.push(old);
       continue;
@@ -238,10 +289,20 @@ export function buildStatus(inputs: StatusInputs): MxcpProjectStatus {
   }
   if (inputs.secretsHash !== undefined) status.secretsHash = inputs.secretsHash;
   const keep = project.status;
-  // Fields other writers own (the reload loop) are not the reconciler's to drop.
-  if (keep?.reloadedReplicas !== undefined) status.reloadedReplicas = keep.reloadedReplicas;
   if (inputs.secretsHash === undefined && keep?.secretsHash !== undefined)
     status.secretsHash = keep.secretsHash;
+  if (inputs.reload) {
+    const { secretsHash, readyReplicas, reloadedReplicas, lastReloadTime, failures } = inputs.reload;
+    status.reload = {
+      secretsHash,
+      reloadedReplicas,
+      readyReplicas,
+      ...(lastReloadTime ? { lastReloadTime } : {}),
+      ...(failures.length > 0 ? { failures } : {}),
+    };
+  } else if (inputs.reload === undefined && keep?.reload) {
+    status.reload = keep.reload;
+  }
   return status;
 }
 

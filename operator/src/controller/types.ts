@@ -1,6 +1,7 @@
 // The controller's contract with the process around it (operator/src/main.ts): options, a logger
 // and an observer for metrics. Kept apart so the manager can import the types alone.
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { PodAdmin, ReloadObserver } from '../reload/index.js';
 
 export interface ControllerObserver {
   /** One reconcile finished (`seconds` of wall time). */
@@ -9,6 +10,8 @@ export interface ControllerObserver {
   watchRestarted(resource: string): void;
   /** Keys waiting for a worker. */
   queueDepth(depth: number): void;
+  /** Hot reload progress (latency to acknowledgement, admin calls, replaced pods). */
+  reload?: ReloadObserver;
 }
 
 export interface ControllerLogger {
@@ -32,6 +35,28 @@ export interface ControllerOptions {
   resyncPeriodMs?: number;
   /** `reportingInstance` of the Events it records; default the host name. */
   identity?: string;
+  /**
+   * Label selector of the user Secrets the operator watches for hot reload; default
+   * `mxcp.dev/watch=true`, '' watches every Secret. A referenced Secret without the label is read
+   * when its project reconciles, so its changes are seen at the next resync only.
+   */
+  secretLabelSelector?: string;
+  reload?: ReloadOptions;
+}
+
+export const DEFAULT_SECRET_LABEL_SELECTOR = 'mxcp.dev/watch=true';
+
+export interface ReloadOptions {
+  /** How long a pod may take to acknowledge a new secrets hash before it is replaced. Default 5 min. */
+  ackTimeoutMs?: number;
+  /** Bound on one admin call to a pod. Default 30 s. */
+  callTimeoutMs?: number;
+  /** Admin calls in flight at once. Default 16. */
+  concurrency?: number;
+  /** Pause between attempts on one pod. Default 2 s. */
+  retryDelayMs?: number;
+  /** The admin API client (default: HTTP to the pod IP). */
+  admin?: PodAdmin;
 }
 
 export const silentLogger: ControllerLogger = {

@@ -188,6 +188,8 @@ export class OperatorManager {
         defaultImage: o.defaultImage,
         workers: o.workers,
         resyncPeriodMs: o.resyncPeriodMs,
+        secretLabelSelector: o.secretLabelSelector,
+        reload: { ackTimeoutMs: o.reloadTimeoutMs, concurrency: o.reloadConcurrency },
         identity: this.identity,
         observer: this.deps.metrics,
         logger: this.deps.logger.child({ logger: 'controller' }),

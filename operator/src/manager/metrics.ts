@@ -4,6 +4,7 @@
 // leadership. Process metrics (RSS, CPU, event-loop lag) come from prom-client's defaults.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ControllerObserver } from '../controller/index.js';
+import type { ReloadObserver } from '../reload/index.js';
 
 export const METRIC_PREFIX = 'mxcp_operator_';
 
@@ -16,6 +17,11 @@ export class OperatorMetrics implements ControllerObserver {
   private readonly watchRestarts: Counter<'resource'>;
   private readonly leaderGauge: Gauge;
   private readonly readyGauge: Gauge;
+  private readonly reloadLatency: Histogram;
+  private readonly reloadCalls: Counter<'outcome'>;
+  private readonly reloadReplaced: Counter;
+  /** Hot reload progress, reported by the reload coordinator. */
+  readonly reload: ReloadObserver;
 
   constructor(version = 'unknown') {
     const registers = [this.registry];
@@ -59,6 +65,29 @@ export class OperatorMetrics implements ControllerObserver {
       help: '1 while /readyz answers 200.',
       registers,
     });
+    this.reloadLatency = new Histogram({
+      name: `${METRIC_PREFIX}reload_ack_seconds`,
+      help: 'From the operator seeing a new secrets hash to a worker pod running it.',
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    });
+    this.reloadCalls = new Counter({
+      name: `${METRIC_PREFIX}reload_calls_total`,
+      help: 'Admin calls to worker pods for hot reload, by outcome (acknowledged, refused, unreachable).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.reloadReplaced = new Counter({
+      name: `${METRIC_PREFIX}reload_pods_replaced_total`,
+      help: 'Worker pods deleted because they did not load rotated Secrets in time.',
+      registers,
+    });
+    for (const outcome of ['acknowledged', 'refused', 'unreachable']) this.reloadCalls.inc({ outcome }, 0);
+    this.reload = {
+      acknowledged: (seconds) => this.reloadLatency.observe(seconds),
+      call: (outcome) => this.reloadCalls.inc({ outcome }),
+      replaced: () => this.reloadReplaced.inc(),
+    };
     new Gauge({
       name: `${METRIC_PREFIX}build_info`,
       help: 'Always 1; the version label names the running operator.',

@@ -33,6 +33,12 @@ export interface OperatorOptions {
   workers?: number;
   /** Re-deliver every cached project this often; undefined = the controller's default. */
   resyncPeriodMs?: number;
+  /** Label selector of the user Secrets watched for hot reload ('' = every Secret). */
+  secretLabelSelector: string;
+  /** How long a worker pod may take to acknowledge a new secrets hash before it is replaced. */
+  reloadTimeoutMs: number;
+  /** Admin calls to worker pods in flight at once. */
+  reloadConcurrency: number;
   kubeconfig?: string;
   context?: string;
   logLevel: LogLevel;
@@ -137,6 +143,29 @@ export function addRunOptions(command: Command): Command {
       new Option('--resync-period <seconds>', 're-check every project this often').argParser(seconds),
     )
     .addOption(
+      new Option(
+        '--secret-label-selector <selector>',
+        "user Secrets watched for hot reload ('' watches every Secret; others are read at resync)",
+      )
+        .env('MXCP_SECRET_LABEL_SELECTOR')
+        .default('mxcp.dev/watch=true'),
+    )
+    .addOption(
+      new Option(
+        '--reload-timeout <seconds>',
+        'how long a worker pod may take to load rotated Secrets before it is replaced',
+      )
+        .env('MXCP_RELOAD_TIMEOUT')
+        .argParser(seconds)
+        .default(300),
+    )
+    .addOption(
+      new Option('--reload-concurrency <n>', 'admin calls to worker pods in flight at once')
+        .env('MXCP_RELOAD_CONCURRENCY')
+        .argParser(positiveInt('--reload-concurrency'))
+        .default(16),
+    )
+    .addOption(
       new Option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)'),
     )
     .addOption(new Option('--context <name>', 'kubeconfig context'))
@@ -167,6 +196,9 @@ interface RunFlags {
   retryPeriod: number;
   workers?: number;
   resyncPeriod?: number;
+  secretLabelSelector: string;
+  reloadTimeout: number;
+  reloadConcurrency: number;
   kubeconfig?: string;
   context?: string;
   logLevel: LogLevel;
@@ -207,6 +239,9 @@ export function toOperatorOptions(flags: RunFlags, env: NodeJS.ProcessEnv = proc
     retryPeriodMs,
     workers: flags.workers,
     resyncPeriodMs: flags.resyncPeriod === undefined ? undefined : Math.round(flags.resyncPeriod * 1000),
+    secretLabelSelector: flags.secretLabelSelector.trim(),
+    reloadTimeoutMs: Math.round(flags.reloadTimeout * 1000),
+    reloadConcurrency: flags.reloadConcurrency,
     kubeconfig: flags.kubeconfig,
     context: flags.context,
     logLevel: flags.logLevel,
