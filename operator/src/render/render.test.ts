@@ -128,8 +128,15 @@ describe('render', () => {
     });
   });
 
-  it('changes the restart hash for files, image and auth, not for the admin token', () => {
+  // What rolls and what reloads: render never sees Secret values (only names and keys), so a rotated
+  // Secret cannot change the pod template; it reaches running pods by hot reload instead.
+  it('changes the restart hash for files, image, auth and transport, not for the admin token', () => {
     const base = hashOf(render(project(), REFS));
+    const template = (objects: KubernetesObject[]) =>
+      JSON.stringify(find<V1Deployment>(objects, 'Deployment')?.spec?.template);
+    expect(template(render(project({ transport: { stateless: true } }), REFS))).not.toBe(
+      template(render(project(), REFS)),
+    );
     expect(hashOf(render(project(), { ...REFS, adminToken: 'token-2' }))).toBe(base);
     expect(
       hashOf(render(project({ files: { 'mxcp-site.yml': SITE, 'tools/t.yml': TOOL + '\n' } }), REFS)),
