@@ -1,6 +1,7 @@
-// Locates the test control plane binaries (etcd, kube-apiserver, kube-controller-manager) and builds
-// them once per machine with build-binaries.sh when any is missing. The first build compiles
-// Kubernetes from the Go module proxy and takes 10-25 minutes, so its progress goes to stderr.
+// Locates the test control plane binaries (etcd, kube-apiserver, kube-controller-manager) and the
+// kubectl of the same Kubernetes build (for the install tests), and builds them once per machine
+// with build-binaries.sh when any is missing. The first build compiles Kubernetes from the Go module
+// proxy and takes 10-25 minutes, so its progress goes to stderr.
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 export const K8S_VERSION = 'v1.37.2';
 export const ETCD_VERSION = 'v3.6.16';
 
-export const BINARY_NAMES = ['etcd', 'kube-apiserver', 'kube-controller-manager'] as const;
+export const BINARY_NAMES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl'] as const;
 export type BinaryName = (typeof BINARY_NAMES)[number];
 export type Binaries = Record<BinaryName, string>;
 
@@ -46,6 +47,11 @@ export async function ensureBinaries(): Promise<Binaries> {
     throw new Error(`build-binaries.sh finished but ${missing.join(', ')} is still missing in ${dir}`);
   }
   return Object.fromEntries(BINARY_NAMES.map((name) => [name, join(dir, name)])) as Binaries;
+}
+
+/** The kubectl built from the same Kubernetes version as the test control plane (built if missing). */
+export async function kubectlPath(): Promise<string> {
+  return (await ensureBinaries()).kubectl;
 }
 
 function runBuildScript(): Promise<string> {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the test control plane (kube-apiserver, kube-controller-manager, etcd) from the Go module
-# proxy with the ordinary go client, once per machine: binaries are cached under ~/.cache keyed by
-# version, so only a missing binary is built. Prints the bin directory as its last line.
+# Builds the test control plane (kube-apiserver, kube-controller-manager, etcd) and the kubectl the
+# install tests drive it with, from the Go module proxy with the ordinary go client, once per machine:
+# binaries are cached under ~/.cache keyed by version, so only a missing binary is built.
+# Prints the bin directory as its last line.
 set -euo pipefail
 
 K8S_VERSION=v1.37.2
@@ -27,7 +28,7 @@ minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
 
 build_k8s() {
   local missing=()
-  for b in kube-apiserver kube-controller-manager; do
+  for b in kube-apiserver kube-controller-manager kubectl; do
     [[ -x "$BIN_DIR/$b" ]] || missing+=("k8s.io/kubernetes/cmd/$b")
   done
   [[ ${#missing[@]} -eq 0 ]] && return 0

@@ -18,6 +18,15 @@ import {
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
 export const CRD_FILE = `crds/${GROUP}_${PLURAL}.yaml`;
 
+/**
+ * Annotations for GitOps tools: ArgoCD syncs the CRD with server-side apply, which keeps it free of
+ * the client-side `last-applied-configuration` annotation (capped at 262144 bytes, a limit growing
+ * CRDs hit) and lets kubectl, Helm and ArgoCD share its fields without conflicts on equal values.
+ */
+export const CRD_ANNOTATIONS = {
+  'argocd.argoproj.io/sync-options': 'ServerSideApply=true',
+};
+
 export type JsonSchema = Record<string, unknown>;
 
 export const PRINTER_COLUMNS = [
@@ -61,7 +70,7 @@ export function buildCrd(): JsonSchema {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: CRD_NAME },
+    metadata: { name: CRD_NAME, annotations: CRD_ANNOTATIONS },
     spec: {
       group: GROUP,
       names: {
