@@ -6,22 +6,28 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: browser setup deps test-binaries build test lint format run clean typecheck bench cluster-up cluster-down
+.PHONY: browser setup deps test-binaries build test lint format run clean typecheck bench bench-reload cluster-up cluster-down dev-cluster helm
 
 TSX_NODE := node --import $(CURDIR)/node_modules/tsx/dist/loader.mjs
 
 # Node dependencies, plus the Kubernetes test control plane when Go is there to build it.
 setup: deps
-	@if command -v go >/dev/null; then bash test/cluster/build-binaries.sh >/dev/null; \
+	@if command -v go >/dev/null; then bash test/cluster/build-binaries.sh >/dev/null; bash test/cluster/build-helm.sh >/dev/null; \
 	else echo "Note: no 'go' command, so the Kubernetes test control plane (needed by the operator tests) is not built."; \
 	     echo "      Install Go 1.26+ (https://go.dev/dl/, or your distribution's golang package) and run make setup again."; fi
 
 deps: node_modules/.setup-done
 
-# kube-apiserver, kube-controller-manager and etcd for the operator tests, compiled from the Go module
-# proxy once per machine (10-25 min) into ~/.cache/mxcp-operator/; a no-op when they are there.
+# kube-apiserver, kube-controller-manager, etcd and kubectl for the operator and install tests, compiled
+# from the Go module proxy once per machine (10-25 min) into ~/.cache/mxcp-operator/; a no-op when they
+# are there.
 test-binaries:
 	@bash test/cluster/build-binaries.sh >/dev/null
+
+# helm for the chart tests, built from the Go module proxy once per machine (3-10 min) into
+# ~/.cache/mxcp-operator/helm-<version>/bin; a no-op when it is there.
+helm:
+	@bash test/cluster/build-helm.sh >/dev/null
 
 node_modules/.setup-done: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is required (any Node >= 18 with npm >= 10); Node 24 itself is installed by npm"; exit 1; }
@@ -43,7 +49,7 @@ browser:
 	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser login test…"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-test: deps test-binaries browser typecheck
+test: deps test-binaries helm browser typecheck
 	vitest run
 
 lint: deps
@@ -59,6 +65,15 @@ run: deps
 
 bench: deps
 	npm run bench
+
+# Secret rotation to the last worker acknowledged, through the operator (docs/benchmarks.md).
+bench-reload: deps test-binaries
+	npm run bench:reload
+
+# Try the operator without a cluster: control plane, test kubelet, operator and the hello sample, in
+# the foreground until Ctrl-C; prints an MCP URL and the kubeconfig.
+dev-cluster: deps test-binaries
+	@$(TSX_NODE) test/cluster/dev-cluster.ts
 
 # A test control plane that keeps running (for the operator or kubectl by hand). The last line printed
 # is its admin kubeconfig: export KUBECONFIG=$$(make -s cluster-up | tail -1). Tests reuse it with
