@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: browser setup deps test-binaries build test lint format run clean typecheck bench bench-reload cluster-up cluster-down dev-cluster helm
+.PHONY: browser setup deps test-binaries build test lint format run clean typecheck bench bench-reload cluster-up cluster-down dev-cluster helm images
 
 TSX_NODE := node --import $(CURDIR)/node_modules/tsx/dist/loader.mjs
 
@@ -65,6 +65,11 @@ run: deps
 
 bench: deps
 	npm run bench
+
+# The worker and operator container images, tagged with the package version (IMAGE_REGISTRY=registry/team,
+# DOCKER=podman); says so and fails when there is no Docker engine.
+images:
+	@bash images/build.sh
 
 # Secret rotation to the last worker acknowledged, through the operator (docs/benchmarks.md).
 bench-reload: deps test-binaries
