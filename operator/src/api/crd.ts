@@ -46,6 +46,13 @@ export const PRINTER_COLUMNS = [
     priority: 1,
     description: 'Why the project is (not) ready',
   },
+  {
+    name: 'Reloaded',
+    type: 'string',
+    jsonPath: '.status.reload.reloadedReplicas',
+    priority: 1,
+    description: 'Ready workers running the current secrets hash (hot reload)',
+  },
 ];
 
 /** The `openAPIV3Schema` of the CRD: structural, with the root-level CEL rules. */
