@@ -11,18 +11,22 @@ const ns = useTestNamespace();
 
 describe('npm run bench:reload (smoke)', () => {
   it('rotates a Secret through the operator to the workers and prints the percentiles', async () => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, join(REPO_ROOT, 'test/bench/reload.bench.ts')], {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        BENCH_ROTATIONS: '2',
-        BENCH_REPLICAS: '2',
-        BENCH_SHARED_PROJECTS: '2',
-        BENCH_WRITE_DOCS: '0',
-        BENCH_KUBECONFIG: ns.cluster.kubeconfigPath,
-        BENCH_NAMESPACE: ns.name,
+    const child = spawn(
+      process.execPath,
+      ['--import', TSX_LOADER, join(REPO_ROOT, 'test/bench/reload.bench.ts')],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          BENCH_ROTATIONS: '2',
+          BENCH_REPLICAS: '2',
+          BENCH_SHARED_PROJECTS: '2',
+          BENCH_WRITE_DOCS: '0',
+          BENCH_KUBECONFIG: ns.cluster.kubeconfigPath,
+          BENCH_NAMESPACE: ns.name,
+        },
       },
-    });
+    );
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

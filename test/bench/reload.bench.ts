@@ -49,7 +49,13 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Rotates the Secret and times until every project reports every replica on the new hash. */
-async function rotate(kc: KubeConfig, namespace: string, names: string[], replicas: number, n: number): Promise<number> {
+async function rotate(
+  kc: KubeConfig,
+  namespace: string,
+  names: string[],
+  replicas: number,
+  n: number,
+): Promise<number> {
   const before = await Promise.all(names.map((name) => statusOf(kc, namespace, name)));
   const t0 = performance.now();
   await writeProxySecret(kc, namespace, `http://proxy-${n}-${Date.now()}`);
@@ -71,7 +77,8 @@ async function rotate(kc: KubeConfig, namespace: string, names: string[], replic
       }),
     );
     if (pending.size === 0) break;
-    if (performance.now() > deadline) throw new Error(`rotation ${n}: ${pending.size} projects never acknowledged`);
+    if (performance.now() > deadline)
+      throw new Error(`rotation ${n}: ${pending.size} projects never acknowledged`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   return (performance.now() - t0) / 1000;
@@ -100,7 +107,13 @@ async function scenario(
   }
   const custom = kc.makeApiClient((await import('@kubernetes/client-node')).CustomObjectsApi);
   for (const n of names)
-    await custom.deleteNamespacedCustomObject({ group: 'mxcp.dev', version: 'v1alpha1', plural: 'mxcpprojects', namespace, name: n });
+    await custom.deleteNamespacedCustomObject({
+      group: 'mxcp.dev',
+      version: 'v1alpha1',
+      plural: 'mxcpprojects',
+      namespace,
+      name: n,
+    });
   return { name, projects, replicas, samples };
 }
 
@@ -111,7 +124,12 @@ function markdown(results: Scenario[], date: Date, load: { start: number[]; end:
     return `| ${r.projects} project${r.projects > 1 ? 's' : ''} × ${r.replicas} replica${r.replicas > 1 ? 's' : ''} | ${r.samples.length} | ${fmt(percentile(sorted, 50))} | **${fmt(percentile(sorted, 95))}** | ${fmt(sorted[sorted.length - 1])} |`;
   });
   const single = results.find((r) => r.projects === 1 && r.replicas === 1);
-  const p95 = single ? percentile([...single.samples].sort((a, b) => a - b), 95) : NaN;
+  const p95 = single
+    ? percentile(
+        [...single.samples].sort((a, b) => a - b),
+        95,
+      )
+    : NaN;
   const l = (xs: number[]) => xs.map((n) => n.toFixed(2)).join(', ');
   return `${DOCS_START}
 ## Hot reload: Secret update to the last replica acknowledged
@@ -177,12 +195,19 @@ async function main(): Promise<void> {
       cluster = await startControlPlane({ log: (line) => console.log(`  ${line}`) });
       kubeconfig = cluster.kubeconfigPath;
       namespace = 'reload-bench';
-      await cluster.kubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+      await cluster
+        .kubeConfig()
+        .makeApiClient(CoreV1Api)
+        .createNamespace({ body: { metadata: { name: namespace } } });
     }
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     await installCrd(kc);
-    kubelet = await startTestKubelet({ kubeConfig: kc, namespaces: [namespace], rootDir: join(root, 'kubelet') });
+    kubelet = await startTestKubelet({
+      kubeConfig: kc,
+      namespaces: [namespace],
+      rootDir: join(root, 'kubelet'),
+    });
     await writeProxySecret(kc, namespace, 'http://proxy-initial');
     op = new OperatorProcess({
       kubeconfig,

@@ -11,10 +11,14 @@ import { eventually } from './eventually.js';
 
 describe('make dev-cluster', () => {
   it('prints an MCP URL serving the hello sample and a kubeconfig, and stops cleanly on SIGINT', async () => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, join(REPO_ROOT, 'test/cluster/dev-cluster.ts')], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, DEV_CLUSTER_PORT: '0' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', TSX_LOADER, join(REPO_ROOT, 'test/cluster/dev-cluster.ts')],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, DEV_CLUSTER_PORT: '0' },
+      },
+    );
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

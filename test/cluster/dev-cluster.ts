@@ -90,26 +90,40 @@ async function main(): Promise<void> {
   try {
     await installCrd(kc);
     step('starting the test kubelet (pods run as local processes)…');
-    const kubelet = await startTestKubelet({ kubeConfig: kc, namespaces: [NAMESPACE], rootDir: join(root, 'kubelet') });
+    const kubelet = await startTestKubelet({
+      kubeConfig: kc,
+      namespaces: [NAMESPACE],
+      rootDir: join(root, 'kubelet'),
+    });
     cleanup.push(() => kubelet.stop());
     step('starting the operator…');
-    const operator = new OperatorProcess({ name: 'operator', kubeconfig: cluster.kubeconfigPath, args: ['--leader-elect=false'] });
+    const operator = new OperatorProcess({
+      name: 'operator',
+      kubeconfig: cluster.kubeconfigPath,
+      args: ['--leader-elect=false'],
+    });
     cleanup.push(() => operator.stop('SIGTERM', 10_000));
     await operator.waitUntilReady(120_000);
     step(`applying ${samplePath}…`);
     await applyObjects(kc, objects as never);
     const name = project.metadata.name;
-    await eventually(() => readyPodIp(kc, name), (ip) => Boolean(ip), {
-      timeoutMs: 300_000,
-      intervalMs: 500,
-      what: `a ready pod of ${name}`,
-    });
+    await eventually(
+      () => readyPodIp(kc, name),
+      (ip) => Boolean(ip),
+      {
+        timeoutMs: 300_000,
+        intervalMs: 500,
+        what: `a ready pod of ${name}`,
+      },
+    );
     const server = await forwardToService(kc, name, Number(process.env.DEV_CLUSTER_PORT ?? 18000));
     cleanup.push(() => new Promise((r) => server.close(r)));
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     console.log('');
-    console.log(`MCP URL:    http://127.0.0.1:${port}/mcp   (MxcpProject ${NAMESPACE}/${name}, streamable HTTP)`);
+    console.log(
+      `MCP URL:    http://127.0.0.1:${port}/mcp   (MxcpProject ${NAMESPACE}/${name}, streamable HTTP)`,
+    );
     console.log(`kubeconfig: ${cluster.kubeconfigPath}`);
     console.log(`kubectl:    ${await kubectlPath()} --kubeconfig ${cluster.kubeconfigPath} get mxcp`);
     console.log('Press Ctrl-C to stop everything.');

@@ -61,7 +61,8 @@ describe('hot reload of a rotated Secret through the operator', { timeout: 300_0
     eventually(
       async () => {
         for (const p of operators)
-          if (p.exitCode === undefined && (await p.metric('mxcp_operator_leader').catch(() => 0)) === 1) return p;
+          if (p.exitCode === undefined && (await p.metric('mxcp_operator_leader').catch(() => 0)) === 1)
+            return p;
         throw new Error('no leader yet');
       },
       () => true,
@@ -100,7 +101,8 @@ describe('hot reload of a rotated Secret through the operator', { timeout: 300_0
   it('serves the project from ready pods, each reading the Secret-backed DuckDB secret', async () => {
     await applyProject(kc(), reloadProject(ns.name, NAME, { replicas: REPLICAS }));
     const pods = await waitReadyPods(kc(), ns.name, NAME, REPLICAS);
-    for (const client of await connectAll(pods)) expect(await callText(client, 'show_proxy')).toContain('proxy-one');
+    for (const client of await connectAll(pods))
+      expect(await callText(client, 'show_proxy')).toContain('proxy-one');
     const status = await waitReloaded(kc(), ns.name, NAME, REPLICAS);
     expect(condition(status, 'Ready')).toMatchObject({ status: 'True' });
     expect(status.reload?.failures).toBeUndefined();
@@ -128,13 +130,14 @@ describe('hot reload of a rotated Secret through the operator', { timeout: 300_0
       expect(pod.status?.containerStatuses?.[0]?.restartCount).toBe(0);
       expect(kubelet.pods().find((p) => p.uid === pod.metadata?.uid)?.pid).toBe(pids.get(pod.metadata!.uid!));
     }
-    for (const client of await connectAll(now)) expect(await callText(client, 'show_proxy')).toContain('proxy-two');
+    for (const client of await connectAll(now))
+      expect(await callText(client, 'show_proxy')).toContain('proxy-two');
   });
 
   it('a changed endpoint file rolls the pods instead, and the new tool is served', async () => {
     const apps = kc().makeApiClient(AppsV1Api);
-    const hashBefore = (await apps.readNamespacedDeployment({ namespace: ns.name, name: NAME })).spec?.template
-      .metadata?.annotations?.[RESTART_HASH];
+    const hashBefore = (await apps.readNamespacedDeployment({ namespace: ns.name, name: NAME })).spec
+      ?.template.metadata?.annotations?.[RESTART_HASH];
     const oldPods = await waitReadyPods(kc(), ns.name, NAME, REPLICAS);
     const oldUids = new Set(oldPods.map((p) => p.metadata?.uid));
     const newTool = `mxcp: 1
@@ -181,7 +184,9 @@ tool:
 
     const after = await waitReloaded(kc(), ns.name, NAME, REPLICAS, { not: before.secretsHash });
     expect(await standby.metric('mxcp_operator_leader')).toBe(1);
-    expect(await standby.metric('mxcp_operator_reload_calls_total', { outcome: 'acknowledged' })).toBeGreaterThan(0);
+    expect(
+      await standby.metric('mxcp_operator_reload_calls_total', { outcome: 'acknowledged' }),
+    ).toBeGreaterThan(0);
     expect(after.reload?.secretsHash).toBe(after.secretsHash);
     for (const client of await connectAll(await waitReadyPods(kc(), ns.name, NAME, REPLICAS)))
       expect(await callText(client, 'show_proxy')).toContain('proxy-three');

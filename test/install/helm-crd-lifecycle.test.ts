@@ -86,7 +86,16 @@ describe('the CRD under helm install, upgrade and uninstall', { timeout: 180_000
 
   it('installs the CRD with the release, marked to be kept', async () => {
     await helmOk(
-      ['install', RELEASE, CHART_DIR, '--namespace', OPERATOR_NAMESPACE, '--create-namespace', '--set', 'replicaCount=0'],
+      [
+        'install',
+        RELEASE,
+        CHART_DIR,
+        '--namespace',
+        OPERATOR_NAMESPACE,
+        '--create-namespace',
+        '--set',
+        'replicaCount=0',
+      ],
       {
         kubeconfig: cluster.kubeconfigPath,
       },
@@ -184,7 +193,16 @@ describe('the CRD under helm install, upgrade and uninstall', { timeout: 180_000
     // Reinstalling the same release (same name and namespace, as the kept annotations say) takes
     // the CRD back under management and brings it to this chart's version.
     await helmOk(
-      ['install', RELEASE, CHART_DIR, '--namespace', OPERATOR_NAMESPACE, '--create-namespace', '--set', 'replicaCount=0'],
+      [
+        'install',
+        RELEASE,
+        CHART_DIR,
+        '--namespace',
+        OPERATOR_NAMESPACE,
+        '--create-namespace',
+        '--set',
+        'replicaCount=0',
+      ],
       {
         kubeconfig: cluster.kubeconfigPath,
       },

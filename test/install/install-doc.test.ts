@@ -36,7 +36,12 @@ const TESTED: Tested[] = [
     command:
       /^helm install \S+ charts\/mxcp-operator --namespace (\S+) --set watchNamespace=\1 --set crds\.install=false --set rbac\.aggregateToDefaultRoles=false$/,
     file: 'test/install/helm-install.test.ts',
-    words: ["'install'", 'watchNamespace=${ns.name}', "'crds.install=false'", "'rbac.aggregateToDefaultRoles=false'"],
+    words: [
+      "'install'",
+      'watchNamespace=${ns.name}',
+      "'crds.install=false'",
+      "'rbac.aggregateToDefaultRoles=false'",
+    ],
   },
   {
     command: /^helm upgrade mxcp charts\/mxcp-operator --namespace mxcp-system --reuse-values$/,
@@ -59,18 +64,27 @@ const TESTED: Tested[] = [
     words: ["'crds/mxcp.dev_mxcpprojects.yaml'"],
   },
   {
-    command: /^kubectl -n argocd patch configmap argocd-cm --type merge --patch-file config\/argocd\/argocd-cm\.yaml$/,
+    command:
+      /^kubectl -n argocd patch configmap argocd-cm --type merge --patch-file config\/argocd\/argocd-cm\.yaml$/,
     file: 'test/install/argocd-cm.test.ts',
     words: ["'patch'", "'--patch-file'", "'config/argocd/argocd-cm.yaml'"],
   },
   // "Your first project": run below, verbatim.
-  { command: /^kubectl create namespace analytics$/, file: 'test/install/install-doc.test.ts', words: ['FIRST_PROJECT'] },
+  {
+    command: /^kubectl create namespace analytics$/,
+    file: 'test/install/install-doc.test.ts',
+    words: ['FIRST_PROJECT'],
+  },
   {
     command: /^kubectl apply -n analytics -f config\/samples\/mxcp_v1alpha1_mxcpproject_hello\.yaml$/,
     file: 'test/install/install-doc.test.ts',
     words: ['FIRST_PROJECT'],
   },
-  { command: /^kubectl -n analytics get mxcp$/, file: 'test/install/install-doc.test.ts', words: ['FIRST_PROJECT'] },
+  {
+    command: /^kubectl -n analytics get mxcp$/,
+    file: 'test/install/install-doc.test.ts',
+    words: ['FIRST_PROJECT'],
+  },
   {
     command: /^kubectl -n analytics describe mxcp hello$/,
     file: 'test/install/install-doc.test.ts',
@@ -80,7 +94,9 @@ const TESTED: Tested[] = [
 
 /** The commands of every ```sh block, comments and blank lines removed. */
 function docCommands(markdown: string, section?: string): string[] {
-  const text = section ? markdown.slice(markdown.indexOf(section), markdown.indexOf('\n## ', markdown.indexOf(section) + 1)) : markdown;
+  const text = section
+    ? markdown.slice(markdown.indexOf(section), markdown.indexOf('\n## ', markdown.indexOf(section) + 1))
+    : markdown;
   const commands: string[] = [];
   for (const block of text.matchAll(/```sh\n([\s\S]*?)```/g))
     for (const line of block[1].split('\n')) {
@@ -97,7 +113,10 @@ describe('docs/install.md', () => {
     const untested = commands.filter((c) => !TESTED.some((t) => t.command.test(c)));
     expect(untested, 'commands in docs/install.md without a test: add one and list it in TESTED').toEqual([]);
     for (const t of TESTED) {
-      expect(commands.some((c) => t.command.test(c)), `${t.command} is no longer in the page: remove its entry`).toBe(true);
+      expect(
+        commands.some((c) => t.command.test(c)),
+        `${t.command} is no longer in the page: remove its entry`,
+      ).toBe(true);
       const source = readFileSync(join(REPO_ROOT, t.file), 'utf8');
       for (const word of t.words) expect(source, `${t.file} should contain ${word}`).toContain(word);
     }
@@ -116,13 +135,22 @@ describe('docs/install.md, run verbatim', { timeout: 300_000 }, () => {
     await operator?.stop('SIGTERM', 10_000);
     await kubelet?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
-    if (created) await ns.kubeConfig().makeApiClient(CoreV1Api).deleteNamespace({ name: created }).catch(() => undefined);
+    if (created)
+      await ns
+        .kubeConfig()
+        .makeApiClient(CoreV1Api)
+        .deleteNamespace({ name: created })
+        .catch(() => undefined);
   });
 
   it('installs the CRD alone with kubectl', async () => {
     const kubeconfig = ns.cluster.kubeconfigPath;
-    const out = await kubectl(['apply', '--server-side', '-f', 'crds/mxcp.dev_mxcpprojects.yaml'], { kubeconfig });
-    expect(out).toMatch(/customresourcedefinition.apiextensions.k8s.io\/mxcpprojects.mxcp.dev serverside-applied/);
+    const out = await kubectl(['apply', '--server-side', '-f', 'crds/mxcp.dev_mxcpprojects.yaml'], {
+      kubeconfig,
+    });
+    expect(out).toMatch(
+      /customresourcedefinition.apiextensions.k8s.io\/mxcpprojects.mxcp.dev serverside-applied/,
+    );
   });
 
   it('FIRST_PROJECT: the hello sample becomes ready and kubectl shows its endpoint and conditions', async () => {
@@ -138,7 +166,11 @@ describe('docs/install.md, run verbatim', { timeout: 300_000 }, () => {
     await run(commands[0]);
     created = namespace;
     root = mkdtempSync(join(tmpdir(), 'mxcp-install-doc-'));
-    kubelet = await startTestKubelet({ kubeConfig: ns.kubeConfig(), namespaces: [namespace], rootDir: join(root, 'kubelet') });
+    kubelet = await startTestKubelet({
+      kubeConfig: ns.kubeConfig(),
+      namespaces: [namespace],
+      rootDir: join(root, 'kubelet'),
+    });
     operator = new OperatorProcess({
       name: 'operator',
       kubeconfig,

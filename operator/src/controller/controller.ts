@@ -80,8 +80,10 @@ export class MxcpController {
     });
     for (const kind of CHILD_KINDS) this.children.set(kind.kind, this.childInformer(kind));
     const secretSelector = opts.secretLabelSelector ?? DEFAULT_SECRET_LABEL_SELECTOR;
-    this.userSecrets = this.watch<V1Secret & KubernetesObject>(SECRET_TYPE, secretSelector || undefined, (s) =>
-      this.referencedChanged('Secret', s),
+    this.userSecrets = this.watch<V1Secret & KubernetesObject>(
+      SECRET_TYPE,
+      secretSelector || undefined,
+      (s) => this.referencedChanged('Secret', s),
     );
     this.pods = this.watch<V1Pod & KubernetesObject>(POD_TYPE, WORKER_POD_SELECTOR, (pod) => {
       const project = pod.metadata?.labels?.[LABELS.instance];
@@ -271,5 +273,9 @@ export class MxcpController {
 }
 
 function podReference(pod: WorkerPod): KubernetesObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: pod.namespace, name: pod.name, uid: pod.uid } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
+  };
 }

@@ -135,12 +135,17 @@ export class Reconciler {
   private async converge(project: MxcpProject): Promise<Convergence> {
     const { deps } = this;
     const secrets = await this.referencedSecretStore(project);
-    const refs = resolveReferences(project, secrets.store, deps.children.get('ConfigMap') as ObjectStore<never>);
+    const refs = resolveReferences(
+      project,
+      secrets.store,
+      deps.children.get('ConfigMap') as ObjectStore<never>,
+    );
     // A missing Secret without the watch label would otherwise be seen only at the next resync.
     if (refs.invalid)
       return {
         invalid: refs.invalid,
-        ...(refs.invalid.reason === REASONS.secretNotFound || refs.invalid.reason === REASONS.secretKeyNotFound
+        ...(refs.invalid.reason === REASONS.secretNotFound ||
+        refs.invalid.reason === REASONS.secretKeyNotFound
           ? { requeueAfterMs: MISSING_SECRET_RECHECK_MS }
           : {}),
       };
@@ -254,7 +259,10 @@ export class Reconciler {
       try {
         found.set(
           name,
-          await getJson<V1Secret>(this.deps.client.kc, `${collectionPath(type, namespace)}/${encodeURIComponent(name)}`),
+          await getJson<V1Secret>(
+            this.deps.client.kc,
+            `${collectionPath(type, namespace)}/${encodeURIComponent(name)}`,
+          ),
         );
         unwatched.push(name);
       } catch (error) {
@@ -265,7 +273,10 @@ export class Reconciler {
   }
 
   /** Hands the secrets hash and the worker pods to the reload coordinator; null without Secrets. */
-  private reloadProgress(project: MxcpProject, secretsHash: string | undefined): ReloadSnapshot | null | undefined {
+  private reloadProgress(
+    project: MxcpProject,
+    secretsHash: string | undefined,
+  ): ReloadSnapshot | null | undefined {
     if (referencedSecrets(project).length === 0) return null;
     if (!secretsHash) return undefined;
     const namespace = project.metadata.namespace!;

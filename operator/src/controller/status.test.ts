@@ -1,6 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { MxcpProject } from '../api/index.js';
+import type { ReloadSnapshot } from '../reload/index.js';
 import { REASONS, buildStatus, sameStatus, transitions } from './status.js';
 
 const project = (status?: MxcpProject['status']): MxcpProject => ({
@@ -111,7 +112,7 @@ describe('buildStatus', () => {
 
 describe('the Reloaded condition and status.reload', () => {
   const H = 'a'.repeat(64);
-  const snapshot = (over: Partial<import('../reload/index.js').ReloadSnapshot> = {}) => ({
+  const snapshot = (over: Partial<ReloadSnapshot> = {}) => ({
     secretsHash: H,
     readyReplicas: 3,
     reloadedReplicas: 3,
@@ -159,7 +160,9 @@ describe('the Reloaded condition and status.reload', () => {
       unwatchedSecrets: ['db-creds'],
       now: t0,
     });
-    expect(cond(s, 'Reloaded').message).toContain("Secret 'db-creds' lacks the watch label (mxcp.dev/watch=true)");
+    expect(cond(s, 'Reloaded').message).toContain(
+      "Secret 'db-creds' lacks the watch label (mxcp.dev/watch=true)",
+    );
   });
 
   it('keeps what status says when not computed, and drops it when the project references no Secret', () => {

@@ -245,7 +245,9 @@ function reloadedCondition(reload: ReloadSnapshot, unwatched: string[]): Conditi
   return {
     status: 'False',
     reason: REASONS.reloading,
-    message: truncate(`${reloaded}/${ready} ready workers run secrets hash ${hash}; asking the others to reload${note}`),
+    message: truncate(
+      `${reloaded}/${ready} ready workers run secrets hash ${hash}; asking the others to reload${note}`,
+    ),
   };
 }
 

@@ -25,8 +25,21 @@ describe('ReloadCoordinator with a real worker', () => {
   const events: string[] = [];
   let coordinator: ReloadCoordinator;
 
-  const pod: WorkerPod = { namespace: 'ns', name: 'worker-0', uid: 'uid-0', ip: '127.0.0.1', ready: true, deleting: false };
-  const target = (secretsHash: string) => ({ key: 'ns/p', secretsHash, adminPort, adminToken: TOKEN, pods: [pod] });
+  const pod: WorkerPod = {
+    namespace: 'ns',
+    name: 'worker-0',
+    uid: 'uid-0',
+    ip: '127.0.0.1',
+    ready: true,
+    deleting: false,
+  };
+  const target = (secretsHash: string) => ({
+    key: 'ns/p',
+    secretsHash,
+    adminPort,
+    adminToken: TOKEN,
+    pods: [pod],
+  });
   const writeSecret = (value: string) => writeFileSync(join(secretsDir, 'db-creds', 'password'), value);
 
   /** Observes until `done` holds (the coordinator works in the background and reports progress). */
@@ -103,7 +116,9 @@ describe('ReloadCoordinator with a real worker', () => {
     expect(deleted).toEqual(['ns/worker-0']);
     expect(snapshot).toMatchObject({ reloadedReplicas: 0, readyReplicas: 1, failing: true });
     expect(snapshot.failures[0]).toMatchObject({ pod: 'worker-0' });
-    expect(snapshot.failures[0]!.message).toMatch(/did not load secrets hash ffffffffffff within 4 s .*HTTP 409/);
+    expect(snapshot.failures[0]!.message).toMatch(
+      /did not load secrets hash ffffffffffff within 4 s .*HTTP 409/,
+    );
     expect(events[0]).toContain('ns/p worker-0: Pod worker-0 did not load secrets hash ffffffffffff');
     // The worker kept its configuration: a reload it could not verify is not done.
     expect((await statusOf()).secretsHash).toBe(hashSecretsDir(secretsDir));

@@ -73,7 +73,10 @@ export interface ReloadCoordinatorOptions {
   /** Pause between attempts on one pod. Default 2 s. */
   retryDelayMs?: number;
   observer?: ReloadObserver;
-  logger?: { info(m: string, meta?: Record<string, unknown>): void; warn(m: string, meta?: Record<string, unknown>): void };
+  logger?: {
+    info(m: string, meta?: Record<string, unknown>): void;
+    warn(m: string, meta?: Record<string, unknown>): void;
+  };
 }
 
 const FAILURES_KEPT = 10;
@@ -237,9 +240,13 @@ export class ReloadCoordinator {
         const url = podAdminUrl(pod.ip!, state.adminPort);
         // Ask first: a pod that already runs the hash (new pods, a new leader) needs no reload.
         if (!asked)
-          return this.opts.admin.status(url, state.adminToken, callSignal).then((a) =>
-            a.ok && a.secretsHash !== hash ? this.opts.admin.reload(url, state.adminToken, hash, callSignal) : a,
-          );
+          return this.opts.admin
+            .status(url, state.adminToken, callSignal)
+            .then((a) =>
+              a.ok && a.secretsHash !== hash
+                ? this.opts.admin.reload(url, state.adminToken, hash, callSignal)
+                : a,
+            );
         return this.opts.admin.reload(url, state.adminToken, hash, callSignal);
       });
       if (signal.aborted || !answer) return;
@@ -254,7 +261,8 @@ export class ReloadCoordinator {
       }
       this.opts.observer?.call(answer.ok || answer.message.includes('HTTP') ? 'refused' : 'unreachable');
       // A call cut short by the deadline says less than the pod's previous answer.
-      const cutShort = !answer.ok && answer.message.endsWith('no answer in time') && asked && last !== NO_ANSWER;
+      const cutShort =
+        !answer.ok && answer.message.endsWith('no answer in time') && asked && last !== NO_ANSWER;
       if (!cutShort) last = answer.ok ? `it runs ${short(answer.secretsHash)}` : answer.message;
       await sleep(Math.min(this.retryDelayMs, Math.max(0, deadline - Date.now())), signal);
     }
@@ -276,7 +284,13 @@ export class ReloadCoordinator {
     }
   }
 
-  private async replace(key: string, state: ProjectState, pod: WorkerPod, hash: string, last: string): Promise<void> {
+  private async replace(
+    key: string,
+    state: ProjectState,
+    pod: WorkerPod,
+    hash: string,
+    last: string,
+  ): Promise<void> {
     const seconds = Math.round(this.ackTimeoutMs / 1000);
     const message = `Pod ${pod.name} did not load secrets hash ${short(hash)} within ${seconds} s (last: ${last}); deleted it so its replacement starts with the current Secrets`;
     this.opts.logger?.warn('replacing a worker pod that did not acknowledge a reload', {

@@ -39,7 +39,8 @@ async function call(url: string, init: RequestInit): Promise<AdminAnswer> {
   }
   const hash = typeof body.secretsHash === 'string' ? body.secretsHash : undefined;
   if (res.ok && hash !== undefined) return { ok: true, secretsHash: hash };
-  const detail = typeof body.message === 'string' ? body.message : typeof body.error === 'string' ? body.error : '';
+  const detail =
+    typeof body.message === 'string' ? body.message : typeof body.error === 'string' ? body.error : '';
   return {
     ok: false,
     message: `${new URL(url).pathname}: HTTP ${res.status}${detail ? `: ${detail.slice(0, 300)}` : ''}`,

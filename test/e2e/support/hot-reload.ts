@@ -38,7 +38,9 @@ export function reloadProject(
         'tools/show_proxy.yml': SHOW_SECRET_TOOL,
         ...(opts.extraFiles ?? {}),
       },
-      secrets: [{ name: 'proxy', type: 'http', secretRef: { name: SECRET_NAME }, keys: { HTTP_PROXY: 'proxy' } }],
+      secrets: [
+        { name: 'proxy', type: 'http', secretRef: { name: SECRET_NAME }, keys: { HTTP_PROXY: 'proxy' } },
+      ],
     },
   };
 }
@@ -135,7 +137,11 @@ export async function podClient(pod: V1Pod): Promise<Client> {
   return client;
 }
 
-export async function callText(client: Client, name: string, args: Record<string, unknown> = {}): Promise<string> {
+export async function callText(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<string> {
   const result = await client.callTool({ name, arguments: args });
   if (result.isError) throw new Error(`tool ${name} failed: ${JSON.stringify(result.content)}`);
   const content = result.content as Array<{ type: string; text?: string }>;
