@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: browser setup deps test-binaries build test lint format run clean typecheck bench bench-reload cluster-up cluster-down dev-cluster helm images
+.PHONY: browser setup deps test-binaries build test lint format run clean typecheck bench bench-reload cluster-up cluster-down dev-cluster helm images reliability
 
 TSX_NODE := node --import $(CURDIR)/node_modules/tsx/dist/loader.mjs
 
@@ -65,6 +65,11 @@ run: deps
 
 bench: deps
 	npm run bench
+
+# The long form of the reliability suite (test/reliability, docs/reliability.md: soak, faults, fuzzing,
+# slow clients, security); make test runs its short form. Needs root (chattr, mount).
+reliability: deps test-binaries
+	MXCP_RELIABILITY=long vitest run test/reliability
 
 # The worker and operator container images, tagged with the package version (IMAGE_REGISTRY=registry/team,
 # DOCKER=podman); says so and fails when there is no Docker engine.

@@ -19,7 +19,13 @@ import { bindParameters, parameterNames } from './bind.js';
 import { convertRows, type JsonValue } from './convert.js';
 import { SqlError, duckdbMessageOf, executionError } from './errors.js';
 import { type ExtensionSpec, loadExtensions } from './extensions.js';
-import { type SharedInstance, acquireInstance, releaseInstance } from './instances.js';
+import {
+  type SharedInstance,
+  acquireInstance,
+  isFatalDuckdbError,
+  releaseInstance,
+  retireInstance,
+} from './instances.js';
 import { type DbLogger, stderrLogger } from './log.js';
 import { Pool, type PoolStats } from './pool.js';
 import { registerRequestFunctions } from './request-functions.js';
@@ -84,6 +90,7 @@ export class Database {
     private readonly pool: Pool<PooledConnection>,
     readonly path: string,
     private readonly observer: QueryObserver | undefined,
+    private readonly logger: DbLogger,
   ) {}
 
   static async open(opts: DatabaseOptions): Promise<Database> {
@@ -131,7 +138,7 @@ export class Database {
       releaseInstance(shared);
       throw err;
     }
-    return new Database(shared, pool, opts.path, opts.observer);
+    return new Database(shared, pool, opts.path, opts.observer, logger);
   }
 
   /**
@@ -263,6 +270,16 @@ export class Database {
       return await work(pc);
     } catch (err) {
       failed = true;
+      const message = err instanceof SqlError ? err.duckdbMessage : duckdbMessageOf(err);
+      if (isFatalDuckdbError(message)) {
+        retireInstance(this.shared, message);
+        this.logger.warn(
+          'DuckDB invalidated the database after a fatal error; it serves again after a reload',
+          {
+            path: this.path,
+          },
+        );
+      }
       throw err;
     } finally {
       this.shared.contexts.clear(pc.id);

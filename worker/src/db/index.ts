@@ -9,6 +9,7 @@ export {
   type Row,
 } from './database.js';
 export { SqlError, DatabaseOpenError } from './errors.js';
+export { invalidatedDatabases } from './instances.js';
 export { convertRows, convertValue, type JsonValue } from './convert.js';
 export { inferType } from './bind.js';
 export type { ExtensionSpec } from './extensions.js';

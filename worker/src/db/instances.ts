@@ -25,9 +25,41 @@ export interface SharedInstance {
   secretsGeneration: number;
   /** Secret names the current generation created, so the next one can drop those it no longer has. */
   secretNames: Set<string>;
+  /** DuckDB invalidated it after a fatal error; the next open of the file gets a fresh instance. */
+  retired?: boolean;
 }
 
 const open = new Map<string, Promise<SharedInstance>>();
+/** The instance `open` holds for each key once created (to tell a retired one from its successor). */
+const current = new Map<string, SharedInstance>();
+/** Files whose instance DuckDB invalidated, with the fatal error, until a fresh instance replaces it. */
+const invalidated = new Map<string, string>();
+
+/**
+ * DuckDB invalidates an instance after a fatal error (e.g. a checkpoint that cannot write) and
+ * then refuses every query, on every connection, even once the disk is fine again. Such an
+ * instance is retired: Databases already on it keep failing, and the next open of the same file
+ * (a reload) creates a fresh instance instead of sharing the dead one.
+ */
+export function retireInstance(shared: SharedInstance, reason: string): void {
+  if (shared.retired) return;
+  shared.retired = true;
+  invalidated.set(shared.key, reason);
+  if (current.get(shared.key) === shared) {
+    open.delete(shared.key);
+    current.delete(shared.key);
+  }
+}
+
+/** Database files DuckDB has invalidated and nothing has reopened yet (readiness reports them). */
+export function invalidatedDatabases(): ReadonlyMap<string, string> {
+  return invalidated;
+}
+
+/** DuckDB's wording for an error after which the instance is unusable. */
+export function isFatalDuckdbError(message: string): boolean {
+  return /FATAL Error|database has been invalidated/.test(message);
+}
 let memoryCounter = 0;
 
 export const MEMORY_PATH = ':memory:';
@@ -58,7 +90,10 @@ export async function acquireInstance(path: string, readonly: boolean): Promise<
   }));
   open.set(key, creating);
   try {
-    return await creating;
+    const shared = await creating;
+    current.set(key, shared);
+    invalidated.delete(key);
+    return shared;
   } catch (err) {
     open.delete(key);
     throw err;
@@ -68,7 +103,11 @@ export async function acquireInstance(path: string, readonly: boolean): Promise<
 export function releaseInstance(shared: SharedInstance): void {
   shared.refs--;
   if (shared.refs > 0) return;
-  open.delete(shared.key);
+  // A retired instance's key may already belong to its successor.
+  if (current.get(shared.key) === shared) {
+    open.delete(shared.key);
+    current.delete(shared.key);
+  }
   shared.instance.closeSync();
 }
 

@@ -3,7 +3,7 @@
 // URI placeholders against parameters, prompt template variables against
 // parameters. Each check returns every problem it finds, located in the file.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { ConfigError } from '../config/errors.js';
 import type { YamlSource } from '../config/yaml-source.js';
 import type { EndpointSource } from './loaded.js';
@@ -63,6 +63,18 @@ export function resolveSource(
   // A leading `/` is relative to the repository root; anything else to the YAML file's folder.
   const file = spec.file!;
   const absolute = file.startsWith('/') ? join(repoRoot, file) : resolve(dirname(context.yamlPath), file);
+  // Only files of the project: `../../etc/passwd` would otherwise be read, and DuckDB's parse
+  // error would quote its first line back to whoever sees validation output.
+  const inProject = relative(resolve(repoRoot), absolute);
+  if (inProject === '' || inProject.startsWith('..') || isAbsolute(inProject)) {
+    return {
+      errors: [
+        yaml.errorAt([kind, 'source', 'file'], `Source file is outside the project folder: ${file}`, {
+          hint: 'source.file must name a file inside the project (relative to the YAML file, or / for the project root)',
+        }),
+      ],
+    };
+  }
   if (!existsSync(absolute) || !statSync(absolute).isFile()) {
     return {
       errors: [

@@ -152,7 +152,8 @@ describe('streamable HTTP transport, SSE answers', () => {
       body: JSON.stringify({ hello: 'world' }),
     });
     expect(notRpc.status).toBe(400);
-    expect(await notRpc.json()).toMatchObject({ error: { code: -32700 } });
+    // Valid JSON that is not a JSON-RPC message: Invalid Request, not a parse error.
+    expect(await notRpc.json()).toMatchObject({ error: { code: -32600 } });
   });
 
   it('refuses a second initialize on a live session', async () => {

@@ -175,6 +175,10 @@ export class McpHttpTransport implements Transport {
         return this.fail(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
       }
       const raw = req.body;
+      if (Array.isArray(raw) && raw.length === 0) {
+        // JSON-RPC 2.0: an empty batch is one Invalid Request, not "nothing to do".
+        return this.fail(res, 400, -32600, 'Invalid Request: empty batch');
+      }
       if (Array.isArray(raw) && raw.length > MAX_BATCH_SIZE) {
         return this.fail(
           res,
@@ -187,7 +191,8 @@ export class McpHttpTransport implements Transport {
       try {
         messages = (Array.isArray(raw) ? raw : [raw]).map((m) => JSONRPCMessageSchema.parse(m));
       } catch {
-        return this.fail(res, 400, -32700, 'Parse error: Invalid JSON-RPC message');
+        // Valid JSON that is not a JSON-RPC message is an invalid request, not a parse error.
+        return this.fail(res, 400, -32600, 'Invalid Request: not a valid JSON-RPC message');
       }
 
       // Validated messages: a request has a method and an id, a notification only a method.

@@ -23,6 +23,13 @@ const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
 const MAX_BODY = '4mb';
 /** After interruptWork, how long interrupted requests get to send their error answers. */
 const INTERRUPT_SETTLE_MS = 2000;
+/**
+ * Slow-client bounds. A client that dribbles its headers (slow-loris) or its body holds a socket
+ * and a parser; these cut it off. Node's own defaults (60 s / 300 s, checked every 30 s) let one
+ * client hold a connection for up to 5.5 minutes per request.
+ */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface HttpServerOptions {
   host: string;
@@ -54,6 +61,10 @@ export interface HttpServerOptions {
    * queries), so they end with an error answer instead of being cut off.
    */
   interruptWork?: () => void;
+  /** The longest a client may take to send its request headers (default 20 s). */
+  headersTimeoutMs?: number;
+  /** The longest a client may take to send its whole request, body included (default 60 s); responses are not bounded. */
+  requestTimeoutMs?: number;
 }
 
 export interface HttpServerHandle {
@@ -115,7 +126,8 @@ export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions
     next();
   });
   for (const middleware of opts.mcpMiddleware ?? []) mcp.use(middleware);
-  mcp.use(express.json({ limit: MAX_BODY }));
+  // Not strict: `42` or `null` is valid JSON, so the transport answers -32600 rather than -32700.
+  mcp.use(express.json({ limit: MAX_BODY, strict: false }));
 
   const mounted: MountedTransport[] = [];
   if (opts.transports?.streamableHttp !== false) {
@@ -132,7 +144,7 @@ export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions
   mcp.use(jsonRpcBodyErrors);
   app.use(mcp);
 
-  const http = createServer(app);
+  const http = createServer(slowClientBounds(opts), app);
   await listen(http, opts.port, opts.host);
   const port = (http.address() as AddressInfo).port;
   const url = httpUrl(opts.host, port);
@@ -170,6 +182,19 @@ export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions
     },
     close: () => (closing ??= close()),
   };
+}
+
+/** Node's server options bounding slow clients; headers can never get longer than the whole request. */
+function slowClientBounds(opts: HttpServerOptions): {
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+} {
+  const requestTimeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const headersTimeout = Math.min(opts.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout);
+  // Node checks the bounds on an interval (30 s by default): check often enough that they hold.
+  const connectionsCheckingInterval = Math.max(100, Math.min(5000, Math.floor(headersTimeout / 4)));
+  return { headersTimeout, requestTimeout, connectionsCheckingInterval };
 }
 
 /** True when nothing is in progress within `ms`. */

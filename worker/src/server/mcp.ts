@@ -23,6 +23,7 @@ import type { Engine, ToolInfo } from '../engine/types.js';
 import type { McpLogFanout } from './logging.js';
 import { promptFailure, resourceFailure, resourceResult, toolFailure, toolResult } from './results.js';
 import type { Activity } from './activity.js';
+import { reportInvalidParams } from './invalid-params.js';
 
 export const SERVER_NAME = 'MXCP Server';
 
@@ -193,6 +194,7 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
   // logging/setLevel: the SDK answers it already (capability declared); the fan-out
   // replaces that handler with one that also routes server log events to the session.
   opts.logs?.attach(server);
+  reportInvalidParams(server);
   return server;
 }
 

@@ -31,6 +31,7 @@ import { failureMessage, useColor } from '../output.js';
 import { createLogger } from '../logger.js';
 import { startServeLayers, type ServeLayers } from '../serve-layers.js';
 import { createAuthLayer } from '../../auth/index.js';
+import { invalidatedDatabases } from '../../db/index.js';
 
 interface ServeFlags extends LifecycleFlags {
   profile?: string;
@@ -45,6 +46,8 @@ interface ServeFlags extends LifecycleFlags {
   debug?: boolean;
   jsonOutput?: boolean;
   metricsPort?: string;
+  headersTimeout?: string;
+  requestTimeout?: string;
 }
 
 const TRANSPORTS = ['streamable-http', 'sse', 'stdio'] as const;
@@ -64,7 +67,8 @@ Admin API (off unless --admin-token-file is given), routes behind "Authorization
   with it, /admin/reload waits (--reload-wait-timeout) until the files hash to H, then reloads.
 
 Environment: MXCP_ADMIN_PORT, MXCP_ADMIN_HOST, MXCP_ADMIN_TOKEN_FILE, MXCP_SECRETS_DIR,
-  MXCP_RELOAD_WAIT_TIMEOUT, MXCP_SHUTDOWN_GRACE (flags win); MXCP_ADMIN_ENABLED=true and
+  MXCP_RELOAD_WAIT_TIMEOUT, MXCP_SHUTDOWN_GRACE, MXCP_HTTP_HEADERS_TIMEOUT,
+  MXCP_HTTP_REQUEST_TIMEOUT (flags win); MXCP_ADMIN_ENABLED=true and
   MXCP_ADMIN_SOCKET (default /run/mxcp/mxcp.sock) for MXCP's admin Unix socket (mode 0600).
 `;
 
@@ -92,6 +96,8 @@ export function registerServe(program: Command): void {
       'longest wait for secrets to match a requested hash (default 120)',
     )
     .option('--shutdown-grace <seconds>', 'how long running calls may finish at shutdown (default 5)')
+    .option('--headers-timeout <seconds>', 'longest a client may take to send request headers (default 20)')
+    .option('--request-timeout <seconds>', 'longest a client may take to send a whole request (default 60)')
     .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (also on the admin port)')
     .addHelpText('after', LIFECYCLE_HELP)
     .action(async (flags: ServeFlags) => {
@@ -200,10 +206,19 @@ async function serve(flags: ServeFlags): Promise<void> {
       stateless,
       jsonResponse: Boolean(flags.jsonResponse),
       transports: { streamableHttp: transport === 'streamable-http', sse: transport === 'sse' },
-      ready: () => manager.accepting && layers.healthy(),
+      // Not ready while DuckDB has invalidated the database (a reload reopens it) or audit fails.
+      ready: () => manager.accepting && layers.healthy() && invalidatedDatabases().size === 0,
       logger,
       shutdownGraceMs: settings.shutdownGraceMs,
       interruptWork: () => manager.interrupt(),
+      headersTimeoutMs: timeoutMs(
+        flags.headersTimeout ?? process.env.MXCP_HTTP_HEADERS_TIMEOUT,
+        '--headers-timeout',
+      ),
+      requestTimeoutMs: timeoutMs(
+        flags.requestTimeout ?? process.env.MXCP_HTTP_REQUEST_TIMEOUT,
+        '--request-timeout',
+      ),
     });
     lifecycle.onStopAccepting('MCP server', () => server.close());
     lifecycle.installSignalHandlers();
@@ -262,6 +277,15 @@ async function startAdmin(
 
 function toFailedEndpoint(failure: EndpointFailure): FailedEndpoint {
   return { path: failure.path, error: failureMessage(failure) };
+}
+
+/** A slow-client bound in seconds (> 0: Node reads 0 as "no bound"); undefined keeps the default. */
+function timeoutMs(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`Invalid ${flag} '${value}': expected seconds (a number > 0)`);
+  return Math.round(n * 1000);
 }
 
 function parsePort(value: string): number {
