@@ -115,7 +115,8 @@ export function startServe(
 }
 
 function stopChild(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  // Already gone: exited with a code, or killed by a signal (exitCode stays null then).
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolvePromise) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
     child.once('exit', (code) => {

@@ -4,6 +4,7 @@
 // `int` and other numbers `double`; toCel does the same, which keeps
 // `x + 1 == 6` and `string(id) == user.user_id` working on integer parameters.
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
+import { CEL_COST_LIMIT, comprehensionDepth, overBudget } from './cel-cost.js';
 
 /** A condition that did not parse; `line` and `column` are 1-based within the expression. */
 export class CelSyntaxError extends Error {
@@ -36,14 +37,22 @@ const environment = celEnv();
 
 export function compileCondition(source: string): CompiledCondition {
   let program: ReturnType<typeof plan>;
+  let depth: number;
   try {
-    program = plan(environment, parse(source));
+    const parsed = parse(source);
+    depth = comprehensionDepth(parsed.expr);
+    program = plan(environment, parsed);
   } catch (error) {
     throw syntaxError(error);
   }
   return {
     source,
     evaluate(bindings) {
+      const estimate = overBudget(depth, bindings);
+      if (estimate !== undefined)
+        throw new CelEvaluationError(
+          `condition would take about ${estimate.toExponential(1)} steps (${depth} nested comprehensions over the inputs), over the limit of ${CEL_COST_LIMIT.toExponential(0)}`,
+        );
       const cel: Record<string, CelInput> = {};
       for (const [name, value] of Object.entries(bindings)) cel[name] = toCel(value);
       let result: unknown;
