@@ -63,8 +63,23 @@ export class ControlPlane extends ClusterAccess {
     private readonly stopWatchdog: () => void,
     private readonly startTimeoutMs: number,
     private readonly log: (line: string) => void,
+    private readonly etcdPort: number,
   ) {
     super(info);
+  }
+
+  /**
+   * Stops etcd (SIGTERM), leaves it down for `downtimeMs`, and starts it again with the same flags,
+   * port and data; waits for its /health. The API server keeps running and reconnects by itself.
+   */
+  async restartEtcd(downtimeMs = 0): Promise<void> {
+    const { etcd } = this.processes;
+    await etcd.stop();
+    if (downtimeMs > 0) await new Promise((r) => setTimeout(r, downtimeMs));
+    const started = Date.now();
+    etcd.start();
+    await etcd.waitUntil('/health answered true', () => etcdHealthy(this.etcdPort), this.startTimeoutMs);
+    this.log(`etcd restarted in ${Date.now() - started} ms`);
   }
 
   /** Stops the API server and starts it again with the same flags, port and etcd; waits for /readyz. */
@@ -177,7 +192,16 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     await waitForControllers(kcm, info, timeout);
     log(`kube-controller-manager ready at ${Date.now() - t0} ms`);
 
-    return new ControlPlane(info, { etcd, apiserver, kcm }, owned, releaseDir, stopWatchdog, timeout, log);
+    return new ControlPlane(
+      info,
+      { etcd, apiserver, kcm },
+      owned,
+      releaseDir,
+      stopWatchdog,
+      timeout,
+      log,
+      etcdPort,
+    );
   } catch (err) {
     for (const p of started.reverse()) await p.stop(5_000);
     stopWatchdog();
