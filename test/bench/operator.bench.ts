@@ -23,16 +23,13 @@
 // planes; the sizes then run one after the other there, each size's projects deleted (and gone)
 // before the next (the CI smoke test runs it on the shared test cluster that way).
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { ClusterAccess, type ClusterInfo } from '../cluster/access.js';
 import { startControlPlane } from '../cluster/controlplane.js';
 import {
   MXCP,
   OperatorProcess,
-  REPO_ROOT,
   applyProject,
   installCrd,
   sampleProject,
@@ -47,6 +44,7 @@ import {
   procStatusKiB,
   type Percentiles,
 } from './operator-figures.js';
+import { sectionMarkers, writeMarkedSection } from './docs-section.js';
 import { machineDescription } from './report.js';
 
 const SIZES = (process.env.BENCH_PROJECTS ?? '100,500,1000').split(',').map((s) => {
@@ -62,8 +60,7 @@ const WRITE_DOCS = (process.env.BENCH_WRITE_DOCS ?? '1') === '1';
 const APPLY_CONCURRENCY = 16;
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_SECONDS ?? 900) * 1000;
 const RECONCILE_HISTOGRAM = 'mxcp_operator_reconcile_duration_seconds';
-const DOCS_START = '<!-- operator-bench:start -->';
-const DOCS_END = '<!-- operator-bench:end -->';
+const { start: DOCS_START, end: DOCS_END } = sectionMarkers('operator-bench');
 const RELOAD_ANCHOR = '#hot-reload-secret-update-to-the-last-replica-acknowledged';
 
 interface Progress {
@@ -491,19 +488,6 @@ system's; the RSS figures are the operator process's alone (read from /proc).
 ${DOCS_END}`;
 }
 
-function writeDocs(section: string): string {
-  const path = join(REPO_ROOT, 'docs/benchmarks.md');
-  const text = readFileSync(path, 'utf8');
-  const start = text.indexOf(DOCS_START);
-  const end = text.indexOf(DOCS_END);
-  const updated =
-    start >= 0 && end > start
-      ? text.slice(0, start) + section + text.slice(end + DOCS_END.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, updated);
-  return path;
-}
-
 async function main(): Promise<void> {
   const loadStart = loadavg();
   const given = process.env.BENCH_CLUSTER_INFO;
@@ -522,7 +506,7 @@ async function main(): Promise<void> {
   }
   const section = markdown(results, new Date(), { start: loadStart, end: loadavg() }, !!given);
   console.log('\n' + section.split('\n').slice(1, -1).join('\n'));
-  if (WRITE_DOCS) console.log(`Wrote ${writeDocs(section)}`);
+  if (WRITE_DOCS) console.log(`Wrote ${writeMarkedSection('operator-bench', section)}`);
 }
 
 main().catch((error: unknown) => {

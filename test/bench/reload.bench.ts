@@ -10,13 +10,13 @@
 // Settings: BENCH_ROTATIONS (default 20 per single-project scenario, a fifth of that for the shared
 // scenario), BENCH_REPLICAS (default 5), BENCH_SHARED_PROJECTS (default 50), BENCH_WRITE_DOCS=0|1 (default 1), BENCH_KUBECONFIG +
 // BENCH_NAMESPACE: use that cluster and namespace instead of a private control plane (the smoke test).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../cluster/controlplane.js';
 import { startTestKubelet, type TestKubelet } from '../cluster/kubelet/index.js';
-import { OperatorProcess, REPO_ROOT, applyProject, installCrd } from '../operator/operator-process.js';
+import { OperatorProcess, applyProject, installCrd } from '../operator/operator-process.js';
 import {
   reloadProject,
   statusOf,
@@ -24,14 +24,14 @@ import {
   waitReloaded,
   writeProxySecret,
 } from '../e2e/support/hot-reload.js';
+import { sectionMarkers, writeMarkedSection } from './docs-section.js';
 import { machineDescription } from './report.js';
 
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 20);
 const SHARED_PROJECTS = Number(process.env.BENCH_SHARED_PROJECTS ?? 50);
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 5);
 const WRITE_DOCS = (process.env.BENCH_WRITE_DOCS ?? '1') === '1';
-const DOCS_START = '<!-- reload-bench:start -->';
-const DOCS_END = '<!-- reload-bench:end -->';
+const { start: DOCS_START, end: DOCS_END } = sectionMarkers('reload-bench');
 const POLL_MS = 20;
 
 interface Scenario {
@@ -163,19 +163,6 @@ recreated), and the status write.
 ${DOCS_END}`;
 }
 
-function writeDocs(section: string): string {
-  const path = join(REPO_ROOT, 'docs/benchmarks.md');
-  const text = readFileSync(path, 'utf8');
-  const start = text.indexOf(DOCS_START);
-  const end = text.indexOf(DOCS_END);
-  const updated =
-    start >= 0 && end > start
-      ? text.slice(0, start) + section + text.slice(end + DOCS_END.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, updated);
-  return path;
-}
-
 async function main(): Promise<void> {
   const loadStart = loadavg();
   let cluster: ControlPlane | undefined;
@@ -226,7 +213,7 @@ async function main(): Promise<void> {
 
     const section = markdown(results, new Date(), { start: loadStart, end: loadavg() });
     console.log('\n' + section.split('\n').slice(1, -1).join('\n'));
-    if (WRITE_DOCS) console.log(`Wrote ${writeDocs(section)}`);
+    if (WRITE_DOCS) console.log(`Wrote ${writeMarkedSection('reload-bench', section)}`);
   } finally {
     await op?.stop('SIGTERM', 10_000);
     await kubelet?.stop();
