@@ -6,7 +6,10 @@
 // flavour adds two Python tools with the same parameter and answer: one runs the
 // same SQL through `mxcp.runtime.db.execute` (the same DuckDB work, so comparable
 // with the SQL tool), the other computes the answer in Python alone (what the
-// Python round trip costs by itself).
+// Python round trip costs by itself). Every flavour also has the heavy tool: one page of
+// a 10k-group aggregation over the 1M-row `events` table (events-table.ts creates it in
+// the project's DuckDB file before the server starts). writeColdStartProject writes a
+// project of N generated SQL tools, for the cold-start measurement.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,6 +18,31 @@ export const BENCH_TOOL = 'square';
 export const PYTHON_DB_TOOL = 'square_py';
 /** Python tool computing `{n, square}` without DuckDB. */
 export const PYTHON_PURE_TOOL = 'square_py_pure';
+
+/** The heavy tool: one page of the 10k-group aggregation over `events`. */
+export const HEAVY_TOOL = 'events_page';
+/** Rows per page of the heavy tool's answer, and the number of pages (10k groups). */
+export const HEAVY_PAGE_ROWS = 100;
+export const HEAVY_PAGES = 100;
+
+/**
+ * The 1M-row table: 10k keys of 100 rows each, with deterministic values (not random()) so the
+ * worker's, the baseline's and Python MXCP's answers can be compared with each other.
+ */
+export const EVENTS_TABLE_SQL =
+  'CREATE OR REPLACE TABLE events AS SELECT i, (i % 10000)::INTEGER AS k, ((i * 7919) % 1000)::DOUBLE / 1000 AS v FROM range(1000000) t(i)';
+
+/**
+ * Aggregates all 1M rows into 10k groups on every call, then returns one page of 100 of them:
+ * ORDER BY + LIMIT/OFFSET sit above the GROUP BY, so DuckDB cannot push the page into the scan
+ * (a WHERE on the key would be pushed below the aggregation and skip most of the work), and the
+ * answer stays about 5 kB, so the figure is the query's, not JSON encoding's.
+ */
+export const HEAVY_SQL =
+  'SELECT k, round(sum(v), 6) AS total, count(*)::INTEGER AS rows FROM events GROUP BY k ORDER BY k LIMIT 100 OFFSET $page * 100';
+
+/** The heavy tool's argument for call number `i`, cycling through the 100 pages. */
+export const heavyArgument = (i: number): number => i % HEAVY_PAGES;
 
 /** Which copy of the project a worker serves. */
 export type BenchFlavour = 'plain' | 'audited' | 'python';
@@ -89,6 +117,34 @@ ${parameterSpec}${returnSpec}${policies}  source:
     code: "${BENCH_SQL}"
 `;
 
+const heavyTool = `mxcp: 1
+tool:
+  name: ${HEAVY_TOOL}
+  description: One page of the per-key totals of the events table (10k keys, 100 per page).
+  parameters:
+    - name: page
+      type: integer
+      description: The page, 0 to ${HEAVY_PAGES - 1}.
+      minimum: 0
+      maximum: ${HEAVY_PAGES - 1}
+  return:
+    type: array
+    items:
+      type: object
+      properties:
+        k:
+          type: integer
+          description: The key.
+        total:
+          type: number
+          description: The sum of v over the key's rows.
+        rows:
+          type: integer
+          description: How many rows have the key.
+  source:
+    code: "${HEAVY_SQL}"
+`;
+
 const pythonTool = (name: string, description: string) => `mxcp: 1
 tool:
   name: ${name}
@@ -124,7 +180,8 @@ projects:
 
 /**
  * Writes the project into `dir` in the given flavour and returns the path of its user config
- * and of its audit directory. Every flavour has the SQL tool; `python` adds the Python tools.
+ * and of its audit directory. Every flavour has the SQL tool and the heavy tool (whose table
+ * `events-table.ts` puts into `databasePath(dir)`); `python` adds the Python tools.
  */
 export function writeBenchProject(
   dir: string,
@@ -135,6 +192,7 @@ export function writeBenchProject(
   mkdirSync(join(dir, 'data'), { recursive: true });
   writeFileSync(join(dir, 'mxcp-site.yml'), audited ? auditedSiteConfig : siteConfig);
   writeFileSync(join(dir, 'tools', `${BENCH_TOOL}.yml`), tool(audited ? BENCH_POLICIES : ''));
+  writeFileSync(join(dir, 'tools', `${HEAVY_TOOL}.yml`), heavyTool);
   if (flavour === 'python') {
     mkdirSync(join(dir, 'python'), { recursive: true });
     writeFileSync(join(dir, 'python', 'bench_tools.py'), PYTHON_MODULE);
@@ -150,4 +208,34 @@ export function writeBenchProject(
   const userConfigPath = join(dir, 'mxcp-user-config.yml');
   writeFileSync(userConfigPath, userConfig);
   return { userConfigPath, auditDir: join(dir, 'audit') };
+}
+
+/** Where a bench project's DuckDB file is (the default `<paths.data>/db-<profile>.duckdb`). */
+export const databasePath = (projectDir: string): string => join(projectDir, 'data', 'db-default.duckdb');
+
+/**
+ * A project of `endpoints` generated SQL tools (`tool_0001`…), one file each, for the cold start
+ * measurement: each has a parameter and an object return, like the bench tool, so the worker
+ * parses, validates and registers each in full. Returns the path of its user config.
+ */
+export function writeColdStartProject(dir: string, endpoints: number): { userConfigPath: string } {
+  mkdirSync(join(dir, 'tools'), { recursive: true });
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  writeFileSync(join(dir, 'mxcp-site.yml'), siteConfig);
+  for (let i = 1; i <= endpoints; i++) {
+    const name = `tool_${String(i).padStart(4, '0')}`;
+    writeFileSync(
+      join(dir, 'tools', `${name}.yml`),
+      `mxcp: 1
+tool:
+  name: ${name}
+  description: Generated tool ${i} of ${endpoints}.
+${parameterSpec}${returnSpec}  source:
+    code: "SELECT $n::INTEGER AS n, ($n::INTEGER * ${i}) AS square"
+`,
+    );
+  }
+  const userConfigPath = join(dir, 'mxcp-user-config.yml');
+  writeFileSync(userConfigPath, userConfig);
+  return { userConfigPath };
 }

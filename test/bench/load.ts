@@ -1,6 +1,8 @@
 // Closed-loop load: N clients, each sending its next request as soon as the last
 // one answered, for a warm-up and then a measured window. Every loop is bounded by
-// its deadline, and every request by a timeout.
+// its deadline, and every request by a timeout. Runs inside the load generator
+// process (load-child.ts), which tells the benchmark when the measured window starts
+// and ends so it can read the server's CPU and memory around it.
 import { performance } from 'node:perf_hooks';
 
 /** One client's connection: `call(i)` makes request number i and throws on any failure. */
@@ -16,6 +18,7 @@ export interface LoadResult {
   seconds: number;
   callsPerSecond: number;
   p50Ms: number;
+  p95Ms: number;
   p99Ms: number;
   /** CPU used by this (load generator) process during the window, in % of one core. */
   clientCpuPercent: number;
@@ -33,6 +36,9 @@ export async function runLoad(options: {
   measureMs: number;
   /** The server's CPU seconds so far (e.g. processes.ts processCpuSeconds), read around the window. */
   serverCpuSeconds?: () => number | undefined;
+  /** Called when the measured window starts and when it ends (after the warm-up, before closing). */
+  onMeasureStart?: () => void;
+  onMeasureEnd?: () => void;
 }): Promise<LoadResult> {
   const callers = await Promise.all(Array.from({ length: options.clients }, () => options.connect()));
   const latencies: number[] = [];
@@ -56,6 +62,7 @@ export async function runLoad(options: {
     };
     const warmupEnd = performance.now() + options.warmupMs;
     await Promise.all(callers.map((caller) => loop(caller, warmupEnd, false)));
+    options.onMeasureStart?.();
     const cpuBefore = process.cpuUsage();
     const serverCpuBefore = options.serverCpuSeconds?.();
     const measureStart = performance.now();
@@ -64,6 +71,7 @@ export async function runLoad(options: {
     const seconds = (performance.now() - measureStart) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const serverCpuAfter = options.serverCpuSeconds?.();
+    options.onMeasureEnd?.();
     const serverCpuMsPerCall =
       serverCpuBefore !== undefined && serverCpuAfter !== undefined && latencies.length > 0
         ? ((serverCpuAfter - serverCpuBefore) * 1000) / latencies.length
@@ -76,6 +84,7 @@ export async function runLoad(options: {
       seconds,
       callsPerSecond: latencies.length / seconds,
       p50Ms: percentile(latencies, 0.5),
+      p95Ms: percentile(latencies, 0.95),
       p99Ms: percentile(latencies, 0.99),
       clientCpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
       serverCpuMsPerCall,

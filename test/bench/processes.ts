@@ -38,12 +38,14 @@ const TAIL_LINES = 40;
 
 export function startServer(options: {
   name: string;
+  /** The program to run; default this Node (the args then start with its flags and a script). */
+  command?: string;
   args: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
   port: number;
 }): ServerProcess {
-  const child = spawn(process.execPath, options.args, {
+  const child = spawn(options.command ?? process.execPath, options.args, {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,9 +68,25 @@ export function startServer(options: {
   };
 }
 
-/** Polls GET /ready until 200; fails early if the process exits, or after `timeoutMs`. */
-export async function waitUntilReady(server: ServerProcess, timeoutMs: number): Promise<void> {
+/**
+ * Polls GET /ready until 200 (every `intervalMs`); fails early if the process exits, or after
+ * `timeoutMs`. `probe` replaces the GET /ready request for a server without that route (Python
+ * MXCP): it resolves to a status code.
+ */
+export async function waitUntilReady(
+  server: ServerProcess,
+  timeoutMs: number,
+  options: { intervalMs?: number; probe?: () => Promise<number> } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const intervalMs = options.intervalMs ?? 100;
+  const probe =
+    options.probe ??
+    (async () => {
+      const response = await fetch(`${server.baseUrl}/ready`, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer();
+      return response.status;
+    });
   let lastProblem = 'no answer yet';
   while (Date.now() < deadline) {
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
@@ -78,14 +96,13 @@ export async function waitUntilReady(server: ServerProcess, timeoutMs: number): 
       );
     }
     try {
-      const response = await fetch(`${server.baseUrl}/ready`, { signal: AbortSignal.timeout(2_000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return;
-      lastProblem = `GET /ready answered ${response.status}`;
+      const status = await probe();
+      if (status === 200) return;
+      lastProblem = `the readiness probe answered ${status}`;
     } catch (error) {
       lastProblem = (error as Error).message;
     }
-    await new Promise((wake) => setTimeout(wake, 100));
+    await new Promise((wake) => setTimeout(wake, intervalMs));
   }
   throw new StartupError(
     `${server.name} was not ready after ${Math.round(timeoutMs / 1000)} s (${lastProblem}).` +

@@ -12,6 +12,9 @@ import {
   type LevelResult,
 } from './report.js';
 import { PYTHON_DB_TOOL, PYTHON_PURE_TOOL } from './bench-project.js';
+import { answerIsRight } from './clients.js';
+import { median } from './cold-start.js';
+import { pythonMxcpLine, pythonMxcpTable } from './report-sections.js';
 import { parseWorkerVariants, WORKER_VARIANTS, type WorkerVariantKey } from './worker-variants.js';
 
 const variant = (key: WorkerVariantKey) => WORKER_VARIANTS.find((v) => v.key === key)!;
@@ -27,6 +30,7 @@ function load(callsPerSecond: number, errors = 0): LoadResult {
     seconds: 5,
     callsPerSecond,
     p50Ms: 1.234,
+    p95Ms: 5.5,
     p99Ms: 9.876,
     clientCpuPercent: 40,
   };
@@ -46,7 +50,7 @@ function level(
 
 describe('parseWorkerVariants', () => {
   it('measures every variant, SSE first and the audited and Python ones right after it, when unset or empty', () => {
-    const all = ['sse', 'audit', 'python', 'pypure', 'json'];
+    const all = ['sse', 'audit', 'python', 'pypure', 'stateless', 'json', 'pymxcp', 'heavy', 'pymxcp-heavy'];
     expect(parseWorkerVariants(undefined).map((v) => v.key)).toEqual(all);
     expect(parseWorkerVariants(' ').map((v) => v.key)).toEqual(all);
   });
@@ -61,6 +65,25 @@ describe('parseWorkerVariants', () => {
   it('rejects unknown variants and lists of only commas', () => {
     expect(() => parseWorkerVariants('sse,xml')).toThrow(/BENCH_WORKER_VARIANTS/);
     expect(() => parseWorkerVariants(',')).toThrow(/BENCH_WORKER_VARIANTS/);
+  });
+
+  it('starts only the stateless variant with --stateless, and has it expect no session id', () => {
+    expect(WORKER_VARIANTS.filter((v) => v.serveFlags.includes('--stateless')).map((v) => v.key)).toEqual([
+      'stateless',
+    ]);
+    expect(WORKER_VARIANTS.filter((v) => v.stateless).map((v) => v.key)).toEqual(['stateless']);
+  });
+
+  it('runs the heavy query on the default worker process and on Python MXCP, each beside its trivial query', () => {
+    const heavy = WORKER_VARIANTS.filter((v) => v.query === 'heavy');
+    expect(heavy.map((v) => [v.key, v.server, v.tool])).toEqual([
+      ['heavy', 'sse', 'events_page'],
+      ['pymxcp-heavy', 'pymxcp', 'events_page'],
+    ]);
+    expect(WORKER_VARIANTS.filter((v) => v.implementation === 'python-mxcp').map((v) => v.key)).toEqual([
+      'pymxcp',
+      'pymxcp-heavy',
+    ]);
   });
 
   it('starts only the JSON variant with --json-response, and only the audit variant on the audited project', () => {
@@ -82,9 +105,30 @@ describe('resultsTable', () => {
   it('has a row per worker variant with its ratio, then the baseline row', () => {
     const lines = resultsTable([level(32, 300, 450, 600)]).split('\n');
     expect(lines.slice(2)).toEqual([
-      '| 32 | worker (SSE, default) | 300 | 1.23 | 9.88 | 0.50 | 0 |',
-      '| 32 | worker (--json-response) | 450 | 1.23 | 9.88 | 0.75 | 0 |',
-      '| 32 | baseline (Express + DuckDB) | 600 | 1.23 | 9.88 | — | 0 |',
+      '| 32 | worker (SSE, default) | 300 | 1.23 | 5.50 | 9.88 | 0.50 | 0 |',
+      '| 32 | worker (--json-response) | 450 | 1.23 | 5.50 | 9.88 | 0.75 | 0 |',
+      '| 32 | baseline (Express + DuckDB) | 600 | 1.23 | 5.50 | 9.88 | — | 0 |',
+    ]);
+  });
+
+  it('divides a heavy-query variant by the heavy-query baseline, and shows that baseline in its own row', () => {
+    const heavy = variant('heavy');
+    const lines = resultsTable([
+      {
+        clients: 8,
+        workers: [
+          { variant: sse, result: load(300) },
+          { variant: heavy, result: load(40) },
+        ],
+        baseline: load(600),
+        heavyBaseline: load(50),
+      },
+    ]).split('\n');
+    expect(lines.slice(2)).toEqual([
+      '| 8 | worker (SSE, default) | 300 | 1.23 | 5.50 | 9.88 | 0.50 | 0 |',
+      '| 8 | worker (SSE, heavy query) | 40 | 1.23 | 5.50 | 9.88 | 0.80 | 0 |',
+      '| 8 | baseline (Express + DuckDB) | 600 | 1.23 | 5.50 | 9.88 | — | 0 |',
+      '| 8 | baseline (Express + DuckDB, heavy query) | 50 | 1.23 | 5.50 | 9.88 | — | 0 |',
     ]);
   });
 });
@@ -279,5 +323,97 @@ describe('keepOtherSections', () => {
     expect(keepOtherSections('# New\n', '# Old\n')).toBe('# New\n');
     const own = '# New\n\n<!-- operator-bench:start -->\nnew\n<!-- operator-bench:end -->\n';
     expect(keepOtherSections(own, `# Old\n${operator}`)).toBe(own);
+  });
+});
+
+describe('Python MXCP against the worker', () => {
+  const [pymxcp, heavy, pymxcpHeavy] = (['pymxcp', 'heavy', 'pymxcp-heavy'] as const).map(variant);
+  const levels: LevelResult[] = [
+    {
+      clients: 8,
+      workers: [
+        { variant: sse, result: load(400) },
+        { variant: pymxcp, result: load(100) },
+        { variant: heavy, result: load(40) },
+        { variant: pymxcpHeavy, result: load(20) },
+      ],
+      baseline: load(600),
+      heavyBaseline: load(50),
+    },
+    {
+      clients: 32,
+      workers: [
+        { variant: sse, result: load(500) },
+        { variant: pymxcp, result: load(125) },
+      ],
+      baseline: load(700),
+    },
+  ];
+
+  it('divides the worker by Python MXCP per level and query', () => {
+    expect(pythonMxcpTable(levels)?.split('\n').slice(2)).toEqual([
+      '| 8 | square | 400 | 100 | 4.00 | 1.23 | 1.23 | — | — | 0 |',
+      '| 8 | heavy | 40 | 20 | 2.00 | 1.23 | 1.23 | — | — | 0 |',
+      '| 32 | square | 500 | 125 | 4.00 | 1.23 | 1.23 | — | — | 0 |',
+    ]);
+  });
+
+  it('sums up each query at its highest level, or prints why it was skipped', () => {
+    expect(pythonMxcpLine(levels, { measured: true, version: '0.12.3' })).toBe(
+      "Python MXCP 0.12.3: worker (SSE, default) 4.00 × Python MXCP (SSE)'s throughput at 32 clients; " +
+        "worker (SSE, heavy query) 2.00 × Python MXCP (SSE, heavy query)'s throughput at 8 clients.",
+    );
+    expect(pythonMxcpLine([], { measured: false, version: '0.12.3', reason: 'no network to PyPI' })).toBe(
+      'Python MXCP 0.12.3: skipped: no network to PyPI',
+    );
+  });
+
+  it('writes the skip reason, the cold start and the memory tables into docs/benchmarks.md', () => {
+    const markdown = benchmarksMarkdown(
+      levels,
+      { seconds: 5, warmupSeconds: 1, poolSize: 10, baselineOnly: false, variants: [...WORKER_VARIANTS] },
+      new Date(0),
+      {
+        pythonMxcp: { measured: false, version: '0.12.3', reason: 'pip failed' },
+        coldStart: [{ endpoints: 100, samplesMs: [900, 1000, 1100], medianMs: 1000, readyRssKiB: 204800 }],
+        memory: [{ label: 'worker (SSE, default)', idleKiB: 102400, peakKiB: 153600, clients: 32 }],
+      },
+    );
+    expect(markdown).toContain('## Python MXCP against the worker');
+    expect(markdown).toContain('Python MXCP 0.12.3: skipped: pip failed');
+    expect(markdown).not.toContain('| clients | query | worker calls/s |');
+    expect(markdown).toContain('## The heavy query');
+    expect(markdown).toContain('GROUP BY k ORDER BY k LIMIT 100 OFFSET $page * 100');
+    expect(markdown).toContain('| 100 | 1000 | 900, 1000, 1100 | 200 |');
+    expect(markdown).toContain('| worker (SSE, default) | 100 | 150 | 32 |');
+    expect(markdown).toContain('(a separate process holding all clients)');
+  });
+
+  it('says so when cold start and memory were not measured', () => {
+    const markdown = benchmarksMarkdown(
+      levels,
+      { seconds: 5, warmupSeconds: 1, poolSize: 10, baselineOnly: false, variants: [sse] },
+      new Date(0),
+    );
+    expect(markdown).toContain('## Cold start\n\nNot measured in this run');
+    expect(markdown).toContain('## Memory\n\nNot measured in this run');
+    expect(markdown).toContain('Python MXCP: not measured');
+  });
+});
+
+describe('the answer checks and the cold start median', () => {
+  it('reads the values whatever the JSON layout, and rejects wrong ones', () => {
+    expect(answerIsRight('square', 12, '{"n":12,"square":144}')).toBe(true);
+    expect(answerIsRight('square', 12, '{"text":"{\\"n\\": 12, \\"square\\": 144}"}')).toBe(true);
+    expect(answerIsRight('square', 12, '{"n":12,"square":1440}')).toBe(false);
+    expect(answerIsRight('heavy', 3, '[{"k": 300, "total": 70.0, "rows": 100}]')).toBe(true);
+    expect(answerIsRight('heavy', 3, '[{"k":3000,"rows":100}]')).toBe(false);
+    expect(answerIsRight('heavy', 3, '[{"k":300,"rows":99}]')).toBe(false);
+  });
+
+  it('takes the middle value, or the mean of the two middle ones', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
   });
 });

@@ -1,8 +1,16 @@
 // The benchmark's output: the results table, the cost of audit + policies and the
 // Python tools against the SQL tool (printed, and written into docs/benchmarks.md
-// with the machine it ran on and how it was measured).
+// with the machine it ran on and how it was measured). The sections added with the
+// heavy query, cold start, memory and Python MXCP live in report-sections.ts.
 import { cpus, totalmem, platform, release, availableParallelism } from 'node:os';
 import type { LoadResult } from './load.js';
+import {
+  coldStartSection,
+  heavySection,
+  memorySection,
+  pythonMxcpSection,
+  type ReportExtras,
+} from './report-sections.js';
 import {
   BENCH_POLICIES,
   BENCH_SQL,
@@ -34,7 +42,10 @@ export interface LevelResult {
   clients: number;
   /** The worker variants measured at this level, in run order (empty for a baseline-only run). */
   workers: WorkerRun[];
+  /** The baseline on the trivial query (`square`). */
   baseline: LoadResult;
+  /** The baseline on the heavy query, when a heavy variant ran (or in a baseline-only run). */
+  heavyBaseline?: LoadResult;
 }
 
 export interface RunSettings {
@@ -49,41 +60,51 @@ export interface RunSettings {
 }
 
 const BASELINE_LABEL = 'baseline (Express + DuckDB)';
+const HEAVY_BASELINE_LABEL = 'baseline (Express + DuckDB, heavy query)';
 
 const fixed = (value: number | undefined, digits: number) =>
   value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits);
 
-/** Worker calls/s ÷ baseline calls/s at the same level. */
+/** Server calls/s ÷ the baseline's calls/s on the same query at the same level. */
 export function ratio(run: WorkerRun, level: LevelResult): number | undefined {
-  if (level.baseline.callsPerSecond === 0) return undefined;
-  return run.result.callsPerSecond / level.baseline.callsPerSecond;
+  const baseline = run.variant.query === 'heavy' ? level.heavyBaseline : level.baseline;
+  if (!baseline || baseline.callsPerSecond === 0) return undefined;
+  return run.result.callsPerSecond / baseline.callsPerSecond;
 }
 
-/** One row per server and level: each worker variant first, then the baseline it is compared with. */
+/** One row per server and level: each variant first, then the baselines they are compared with. */
 export function resultsTable(levels: LevelResult[]): string {
-  const header = '| clients | server | calls/s | p50 (ms) | p99 (ms) | ratio vs baseline | errors |';
-  const rule = '|---:|:---|---:|---:|---:|---:|---:|';
+  const header =
+    '| clients | server | calls/s | p50 (ms) | p95 (ms) | p99 (ms) | ratio vs baseline | errors |';
+  const rule = '|---:|:---|---:|---:|---:|---:|---:|---:|';
   const row = (clients: number, label: string, result: LoadResult, ratioText: string) =>
     `| ${clients} | ${label} | ${fixed(result.callsPerSecond, 0)} | ${fixed(result.p50Ms, 2)} | ` +
-    `${fixed(result.p99Ms, 2)} | ${ratioText} | ${result.errors} |`;
+    `${fixed(result.p95Ms, 2)} | ${fixed(result.p99Ms, 2)} | ${ratioText} | ${result.errors} |`;
   const rows = levels.flatMap((level) => [
     ...level.workers.map((run) =>
       row(level.clients, run.variant.label, run.result, fixed(ratio(run, level), 2)),
     ),
     row(level.clients, BASELINE_LABEL, level.baseline, '—'),
+    ...(level.heavyBaseline ? [row(level.clients, HEAVY_BASELINE_LABEL, level.heavyBaseline, '—')] : []),
   ]);
   return [header, rule, ...rows].join('\n');
 }
 
 function cpuTable(levels: LevelResult[], variants: WorkerVariant[]): string {
-  const header = `| clients | ${variants.map((v) => `during ${v.label} run (%)`).join(' | ')}${variants.length > 0 ? ' | ' : ''}during baseline run (%) |`;
-  const rule = `|---:|${variants.map(() => '---:|').join('')}---:|`;
+  const heavyBaseline = levels.some((level) => level.heavyBaseline);
+  const header =
+    `| clients | ${variants.map((v) => `during ${v.label} run (%)`).join(' | ')}${variants.length > 0 ? ' | ' : ''}during baseline run (%) |` +
+    (heavyBaseline ? ' during baseline heavy-query run (%) |' : '');
+  const rule = `|---:|${variants.map(() => '---:|').join('')}---:|${heavyBaseline ? '---:|' : ''}`;
   const rows = levels.map((level) => {
     const workerCells = variants.map((variant) => {
       const run = level.workers.find((w) => w.variant.key === variant.key);
       return ` ${fixed(run?.result.clientCpuPercent, 0)} |`;
     });
-    return `| ${level.clients} |${workerCells.join('')} ${fixed(level.baseline.clientCpuPercent, 0)} |`;
+    return (
+      `| ${level.clients} |${workerCells.join('')} ${fixed(level.baseline.clientCpuPercent, 0)} |` +
+      (heavyBaseline ? ` ${fixed(level.heavyBaseline?.clientCpuPercent, 0)} |` : '')
+    );
   });
   return [header, rule, ...rows].join('\n');
 }
@@ -342,15 +363,22 @@ function partialRunNote(settings: RunSettings): string {
   if (settings.baselineOnly || settings.variants.length === 0) {
     return '\n> This run measured the baseline only (`BENCH_BASELINE_ONLY=1`); there are no worker rows.\n> Run `npm run bench` for the full comparison.\n';
   }
-  if (settings.variants.length < WORKER_VARIANTS.length) {
-    const only = settings.variants.map((v) => v.label).join(', ');
-    const which = settings.variants.length === 1 ? 'one worker variant only' : 'only some worker variants';
+  // Python MXCP's variants are left out of this count: when it is skipped, its section says why.
+  const ours = settings.variants.filter((v) => v.implementation === 'worker');
+  if (ours.length < WORKER_VARIANTS.filter((v) => v.implementation === 'worker').length) {
+    const only = ours.map((v) => v.label).join(', ');
+    const which = ours.length === 1 ? 'one worker variant only' : 'only some worker variants';
     return `\n> This run measured ${which} (\`BENCH_WORKER_VARIANTS\`): ${only}.\n> Run \`npm run bench\` for all of them.\n`;
   }
   return '';
 }
 
-export function benchmarksMarkdown(levels: LevelResult[], settings: RunSettings, date: Date): string {
+export function benchmarksMarkdown(
+  levels: LevelResult[],
+  settings: RunSettings,
+  date: Date,
+  extras: ReportExtras = {},
+): string {
   return `# Benchmarks
 
 Generated by \`npm run bench\` (\`test/bench/worker-http.bench.ts\`) on ${date.toISOString()}.
@@ -367,13 +395,17 @@ Target: the default (SSE) worker's throughput at least ${TARGET_RATIO} × the ba
 
 Each level ran ${settings.warmupSeconds} s of warm-up (not counted) and then ${settings.seconds} s of measurement, per server.
 
-CPU used by the load generator (the benchmark process, which holds all clients) during each
-measured window, in % of one core:
+CPU used by the load generator (a separate process holding all clients) during each measured
+window, in % of one core:
 
 ${cpuTable(levels, settings.variants)}
 
+${heavySection(levels)}
 ${auditSection(levels)}
 ${pythonSection(levels)}
+${pythonMxcpSection(levels, extras.pythonMxcp)}
+${coldStartSection(extras.coldStart)}
+${memorySection(extras.memory)}
 ## What is measured, and how
 
 - **Worker**: \`mxcp serve --transport streamable-http\` (the TypeScript worker, started as a child
@@ -382,8 +414,12 @@ ${pythonSection(levels)}
   and declares an object return, so each call goes through the whole pipeline: MCP JSON-RPC over
   streamable HTTP (one session per client), argument validation, the DuckDB query, result
   reshaping, output validation and \`structuredContent\`.
-- **Five worker variants**, five processes started side by side, each serving its own copy of the
-  project directory (one DuckDB file cannot be opened read-write by two processes):
+- **Worker variants**, one process per server configuration started side by side, each serving its
+  own copy of the project directory (one DuckDB file cannot be opened read-write by two processes;
+  the default worker answers both the trivial and the heavy query, the two Python tools share one
+  worker, and so do Python MXCP's two queries): **worker (SSE, stateless)** is started with
+  \`--stateless\` (no session id: each client initializes once, then sends its calls without one);
+  **worker (SSE, heavy query)** calls the heavy tool (see above);
   **worker (SSE, default)** answers each \`tools/call\` POST with an SSE stream carrying the
   JSON-RPC response (MXCP's default, and the worker's); **worker (SSE, audit+policies)** is the
   same with the audit log and two policies on (see above); **worker (SSE, Python tool, db.execute)**
@@ -392,24 +428,28 @@ ${pythonSection(levels)}
   \`application/json\` body. All are valid MCP streamable HTTP. The ${TARGET_RATIO} target is judged
   on the default (SSE) variant; its ratio vs the baseline is for the SQL tool (the baseline runs
   the same SQL), and the Python rows' ratios vs the baseline are shown for reference only.
-- **Baseline**: a bare Express 5 route (\`test/bench/baseline-server.ts\`, also a child process) that
-  runs the same SQL on one DuckDB instance through \`@duckdb/node-api\`, with a pool of
-  ${settings.poolSize} connections (MXCP's pool size rule, max(10, 2 × CPUs)) and the statement prepared once per
+- **Baseline**: bare Express 5 routes (\`test/bench/baseline-server.ts\`, also a child process,
+  \`POST /square\` and \`POST /events_page\`) that run the same SQL on one DuckDB instance through \`@duckdb/node-api\`, with a pool of
+  ${settings.poolSize} connections (MXCP's pool size rule, max(10, 2 × CPUs)) and both statements prepared once per
   connection; plain JSON request and response, no validation.
-- **Clients**: closed loop, in the benchmark process. For the worker each client is one MCP
+- **Clients**: closed loop, in a separate load generator process (\`test/bench/load-child.ts\`,
+  forked once per run and sent one job at a time), so the clients' HTTP and parsing work does not
+  share an event loop with the benchmark's orchestration and CPU/memory sampling. For the worker each client is one MCP
   session spoken directly over streamable HTTP with \`fetch\` (initialize once, then \`tools/call\`
   POSTs; the answer is parsed from the SSE \`data:\` line or from the JSON body, whichever the
   server sent); for the baseline each client \`fetch\`es \`POST /square\` in a loop. Both load
   generators do the same kind of work per call, so the ratio compares the servers. Each request
   waits for the previous one; the argument cycles through 0..999. Latency is measured per request
   from send to parsed response.
-- **Order**: at each client level the SSE worker, the audited one, the two Python ones, the JSON worker, then the baseline, each
+- **Order**: at each client level the SSE worker, the audited one, the two Python tools, the stateless
+  worker, the JSON worker, Python MXCP, the heavy query on the worker then on Python MXCP, then the
+  baseline on both queries, each
   with its own warm-up and measured window; only one server is under load at a time (the others
   sit idle), all bound to 127.0.0.1 with their own DuckDB files.
-- **Numbers**: calls/s = completed calls in the measured window ÷ its length; p50 and p99 are
+- **Numbers**: calls/s = completed calls in the measured window ÷ its length; p50, p95 and p99 are
   nearest-rank percentiles of the per-request latencies; ratio = that worker's calls/s ÷ the
   baseline's calls/s at the same level.
-- **Caveat**: the load generator shares the machine's ${availableParallelism()} cores with the server under test, so
+- **Caveat**: the load generator process still shares the machine's ${availableParallelism()} cores with the server under test, so
   absolute numbers depend on how busy the machine is; the ratio is the number to compare.
 
 ### Where the worker's time goes
@@ -427,7 +467,9 @@ parsing, and DuckDB. The worker's own code (argument and output validation, the 
 is a small share.
 
 Settings: \`BENCH_SECONDS\` (measured seconds per level, default 5), \`BENCH_WARMUP_SECONDS\` (default 1),
-\`BENCH_CLIENTS\` (default \`1,8,32\`), \`BENCH_WORKER_VARIANTS\` (default \`sse,audit,python,pypure,json\`),
+\`BENCH_CLIENTS\` (default \`1,8,32,128\`), \`BENCH_WORKER_VARIANTS\` (default: all of
+\`${WORKER_VARIANTS.map((v) => v.key).join(',')}\`), \`BENCH_COLD_ENDPOINTS\` (default \`10,100,1000\`),
+\`BENCH_COLD_REPEATS\` (default 3), \`BENCH_PYTHON_MXCP\` (\`auto\`, \`installed\` or \`0\`),
 \`BENCH_BASELINE_ONLY=1\` (skip the worker). See \`test/bench/README.md\`.
 `;
 }
