@@ -4,7 +4,7 @@
 // the operator as a child process, the clock starts just before the Secret is replaced and stops when
 // the MxcpProject's status says every ready replica acknowledged the new secrets hash
 // (`status.reload.secretsHash` = the new hash, `reloadedReplicas` = replicas, `Reloaded=True`), read
-// by polling the status every 20 ms. Three scenarios: one project with 1 replica, one with 5, and
+// by listing the projects every 20 ms. Three scenarios: one project with 1 replica, one with 5, and
 // 50 one-replica projects sharing one Secret. Writes a "Hot reload" section into docs/benchmarks.md.
 //
 // Settings: BENCH_ROTATIONS (default 20 per single-project scenario, a fifth of that for the shared
@@ -13,13 +13,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../cluster/controlplane.js';
 import { startTestKubelet, type TestKubelet } from '../cluster/kubelet/index.js';
 import { OperatorProcess, applyProject, installCrd } from '../operator/operator-process.js';
 import {
   reloadProject,
-  statusOf,
+  type ProjectStatus,
   waitReadyPods,
   waitReloaded,
   writeProxySecret,
@@ -48,6 +48,21 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, index)];
 }
 
+/** Every project's status in the namespace, in one list call (the poll must not load the API server). */
+async function statuses(kc: KubeConfig, namespace: string): Promise<Map<string, ProjectStatus>> {
+  const list = (await kc
+    .makeApiClient(CustomObjectsApi)
+    .listNamespacedCustomObject({
+      group: 'mxcp.dev',
+      version: 'v1alpha1',
+      plural: 'mxcpprojects',
+      namespace,
+    })) as {
+    items: Array<{ metadata: { name: string }; status?: ProjectStatus }>;
+  };
+  return new Map(list.items.map((p) => [p.metadata.name, p.status ?? {}]));
+}
+
 /** Rotates the Secret and times until every project reports every replica on the new hash. */
 async function rotate(
   kc: KubeConfig,
@@ -56,26 +71,23 @@ async function rotate(
   replicas: number,
   n: number,
 ): Promise<number> {
-  const before = await Promise.all(names.map((name) => statusOf(kc, namespace, name)));
+  const before = await statuses(kc, namespace);
   const t0 = performance.now();
   await writeProxySecret(kc, namespace, `http://proxy-${n}-${Date.now()}`);
   const pending = new Set(names);
   const deadline = t0 + 300_000;
-  while (pending.size > 0) {
-    await Promise.all(
-      [...pending].map(async (name, i) => {
-        const s = await statusOf(kc, namespace, name);
-        const old = before[names.indexOf(name)]?.secretsHash;
-        if (
-          s.secretsHash !== old &&
-          s.reload?.secretsHash === s.secretsHash &&
-          s.reload?.reloadedReplicas === replicas &&
-          s.conditions?.some((c) => c.type === 'Reloaded' && c.status === 'True')
-        )
-          pending.delete(name);
-        return i;
-      }),
-    );
+  for (;;) {
+    const now = await statuses(kc, namespace);
+    for (const name of [...pending]) {
+      const s = now.get(name) ?? {};
+      if (
+        s.secretsHash !== before.get(name)?.secretsHash &&
+        s.reload?.secretsHash === s.secretsHash &&
+        s.reload?.reloadedReplicas === replicas &&
+        s.conditions?.some((c) => c.type === 'Reloaded' && c.status === 'True')
+      )
+        pending.delete(name);
+    }
     if (pending.size === 0) break;
     if (performance.now() > deadline)
       throw new Error(`rotation ${n}: ${pending.size} projects never acknowledged`);
@@ -105,7 +117,7 @@ async function scenario(
     samples.push(seconds);
     console.log(`  rotation ${i + 1}/${rotations}: ${(seconds * 1000).toFixed(0)} ms`);
   }
-  const custom = kc.makeApiClient((await import('@kubernetes/client-node')).CustomObjectsApi);
+  const custom = kc.makeApiClient(CustomObjectsApi);
   for (const n of names)
     await custom.deleteNamespacedCustomObject({
       group: 'mxcp.dev',
@@ -155,8 +167,8 @@ How: a private test control plane, the test kubelet (\`test/cluster/kubelet\`) r
 a local \`mxcp serve\` process with its Secret volume refreshed as soon as the Secret changes (sync
 delay 0: a real kubelet adds its sync period, up to a minute or two, before the files change), and
 the operator as one child process (default flags). The clock starts before the Secret is replaced
-and stops when every project's status shows all replicas acknowledging the new secrets hash (polled
-every ${POLL_MS} ms, so figures include up to ${POLL_MS} ms of polling). The path measured: the Secret watch
+and stops when every project's status shows all replicas acknowledging the new secrets hash (one list
+of the projects every ${POLL_MS} ms, so figures include up to ${POLL_MS} ms of polling). The path measured: the Secret watch
 event, a reconcile (hash over the Secret's data), the operator's \`POST /admin/reload\` to each ready
 pod, the worker's wait for its mounted files to hash to the new value, its reload (DuckDB secrets
 recreated), and the status write.
