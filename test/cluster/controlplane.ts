@@ -250,7 +250,8 @@ function apiServerArgs(
     `--tls-private-key-file=${certs.servingKey}`,
     `--client-ca-file=${certs.caCert}`,
     '--authorization-mode=RBAC',
-    '--service-cluster-ip-range=10.0.0.0/24',
+    // Room for thousands of Services (the operator benchmark creates one per project).
+    '--service-cluster-ip-range=10.0.0.0/16',
     '--allow-privileged=true',
     `--service-account-issuer=https://127.0.0.1:${port}/`,
     `--service-account-key-file=${certs.saPub}`,
