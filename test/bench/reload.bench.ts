@@ -50,14 +50,12 @@ function percentile(sorted: number[], p: number): number {
 
 /** Every project's status in the namespace, in one list call (the poll must not load the API server). */
 async function statuses(kc: KubeConfig, namespace: string): Promise<Map<string, ProjectStatus>> {
-  const list = (await kc
-    .makeApiClient(CustomObjectsApi)
-    .listNamespacedCustomObject({
-      group: 'mxcp.dev',
-      version: 'v1alpha1',
-      plural: 'mxcpprojects',
-      namespace,
-    })) as {
+  const list = (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({
+    group: 'mxcp.dev',
+    version: 'v1alpha1',
+    plural: 'mxcpprojects',
+    namespace,
+  })) as {
     items: Array<{ metadata: { name: string }; status?: ProjectStatus }>;
   };
   return new Map(list.items.map((p) => [p.metadata.name, p.status ?? {}]));
