@@ -218,11 +218,15 @@ export function launch(l: Launch): ChildProcess {
   for (const m of mounts) mkdirSync(m.target, { recursive: true });
   mkdirSync(STAGE_DIR, { recursive: true });
   const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  const hidden = mounts.some((m) => REPO_ROOT === m.target || REPO_ROOT.startsWith(`${m.target}/`));
   // Every source is first bind-mounted into a private tmpfs, so mounting one target (say /tmp) cannot
   // hide the source of another (rootDir is usually below /tmp); the staging mounts are then dropped.
   const script = [
     'set -e',
     `mount -t tmpfs tmpfs ${q(STAGE_DIR)}`,
+    ...(hidden
+      ? [`mkdir ${q(`${STAGE_DIR}/repo`)}`, `mount --bind ${q(REPO_ROOT)} ${q(`${STAGE_DIR}/repo`)}`]
+      : []),
     ...mounts.flatMap((m, i) => [
       `mkdir ${q(`${STAGE_DIR}/${i}`)}`,
       `mount --bind ${q(m.source)} ${q(`${STAGE_DIR}/${i}`)}`,
@@ -232,6 +236,9 @@ export function launch(l: Launch): ChildProcess {
       `mount --bind ${q(`${STAGE_DIR}/${i}`)} ${q(m.target)}`,
       ...(m.readOnly ? [`mount -o remount,bind,ro ${q(m.target)}`] : []),
     ]),
+    // The repository (the worker's code and Node) may sit below a mounted target, e.g. a clone
+    // under /tmp: put it back on top, as an image would have its own files.
+    ...(hidden ? [`mkdir -p ${q(REPO_ROOT)}`, `mount --bind ${q(`${STAGE_DIR}/repo`)} ${q(REPO_ROOT)}`] : []),
     `umount -R -l ${q(STAGE_DIR)}`,
     ...(l.workingDir ? [`mkdir -p ${q(l.workingDir)}`, `cd ${q(l.workingDir)}`] : []),
     'exec "$@"',
