@@ -3,10 +3,9 @@
 // with build-binaries.sh when any is missing. The first build compiles Kubernetes from the Go module
 // proxy and takes 10-25 minutes, so its progress goes to stderr.
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isExecutable, toolCacheDir } from './tool-cache.js';
 
 export const K8S_VERSION = 'v1.37.2';
 export const ETCD_VERSION = 'v3.6.16';
@@ -21,17 +20,7 @@ const BUILD_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'build-binari
 export function binDir(): string {
   const fromEnv = process.env.MXCP_TEST_BIN_DIR;
   if (fromEnv) return fromEnv;
-  const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cache, 'mxcp-operator', `k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}`, 'bin');
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return toolCacheDir(`k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}`, 'bin');
 }
 
 export function missingBinaries(dir = binDir()): BinaryName[] {

@@ -1,9 +1,9 @@
 // The cluster `make cluster-up` leaves running: its launcher's pid and the cluster's facts, in a state
 // file under ~/.cache/mxcp-operator/cluster/, so `make cluster-down` and test runs can find it.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { ClusterInfo } from './access.js';
+import { toolCacheDir } from './tool-cache.js';
 
 export interface RunningCluster {
   /** Pid of the detached launcher that owns the processes (SIGTERM it to stop the cluster). */
@@ -13,8 +13,7 @@ export interface RunningCluster {
 }
 
 export function stateFilePath(): string {
-  const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cache, 'mxcp-operator', 'cluster', 'state.json');
+  return toolCacheDir('cluster', 'state.json');
 }
 
 export function isAlive(pid: number): boolean {

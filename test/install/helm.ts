@@ -3,10 +3,11 @@
 // with its cache, config and data directories in a temp dir, so tests never read or write the
 // user's Helm repositories or plugins.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isExecutable, toolCacheDir } from '../cluster/tool-cache.js';
 
 export const HELM_VERSION = 'v4.3.1';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -17,17 +18,7 @@ const BUILD_SCRIPT = join(REPO_ROOT, 'test/cluster/build-helm.sh');
 export function helmBinDir(): string {
   const fromEnv = process.env.MXCP_TEST_HELM_DIR;
   if (fromEnv) return fromEnv;
-  const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cache, 'mxcp-operator', `helm-${HELM_VERSION}`, 'bin');
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return toolCacheDir(`helm-${HELM_VERSION}`, 'bin');
 }
 
 let built: Promise<string> | undefined;

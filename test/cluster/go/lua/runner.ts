@@ -3,10 +3,10 @@
 // ~/.cache/mxcp-operator/gopher-lua-<version>-<source hash>/, so an edit of main.go builds anew.
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { isExecutable, toolCacheDir } from '../../tool-cache.js';
 
 const run = promisify(execFile);
 const HERE = import.meta.dirname;
@@ -26,22 +26,8 @@ interface RunnerResult {
 function runnerPath(): string {
   const hash = createHash('sha256');
   for (const file of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(join(HERE, file)));
-  const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  const dir = join(
-    cache,
-    'mxcp-operator',
-    `gopher-lua-${GOPHER_LUA_VERSION}-${hash.digest('hex').slice(0, 12)}`,
-  );
+  const dir = toolCacheDir(`gopher-lua-${GOPHER_LUA_VERSION}-${hash.digest('hex').slice(0, 12)}`);
   return join(dir, 'argocd-health');
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 let built: Promise<string> | undefined;
