@@ -127,7 +127,7 @@ export async function startHttpServer(engine: EngineRef, opts: HttpServerOptions
   });
   for (const middleware of opts.mcpMiddleware ?? []) mcp.use(middleware);
   // Not strict: `42` or `null` is valid JSON, so the transport answers -32600 rather than -32700.
-  mcp.use(express.json({ limit: MAX_BODY, strict: false }));
+  mcp.use(express.json({ limit: MAX_BODY, strict: false, verify: rejectEmptyBody }));
 
   const mounted: MountedTransport[] = [];
   if (opts.transports?.streamableHttp !== false) {
@@ -216,6 +216,11 @@ function listen(http: NodeHttpServer, port: number, host: string): Promise<void>
       resolve();
     });
   });
+}
+
+// body-parser reads an empty body as `{}`; it is not JSON, so it answers -32700 like any other.
+function rejectEmptyBody(_req: unknown, _res: unknown, body: Buffer): void {
+  if (body.length === 0) throw Object.assign(new Error('empty body'), { type: 'entity.parse.failed' });
 }
 
 // A malformed or oversized JSON body answers as JSON-RPC, not as express's HTML page.

@@ -35,6 +35,10 @@ describe('JSON-RPC error codes', () => {
     expect(await post('{"jsonrpc":')).toMatchObject({ status: 400, error: { code: -32700 } });
   });
 
+  it('answers an empty body with -32700 (body-parser alone would read it as {})', async () => {
+    expect(await post('')).toMatchObject({ status: 400, error: { code: -32700 } });
+  });
+
   it('answers valid JSON that is not a JSON-RPC message with -32600', async () => {
     for (const body of [
       '42',
