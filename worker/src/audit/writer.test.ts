@@ -190,6 +190,50 @@ describe('AuditWriter', () => {
     expect(w.stats()).toMatchObject({ dropped: 0, queued: 0 });
   });
 
+  it('cuts a half-written batch off a failed append (full disk), so no torn line stays', async () => {
+    let failing = 2;
+    const fullDisk = async (path: string, data: string) => {
+      if (failing > 0) {
+        failing--;
+        // What a write into a full file system does: part of the data lands, then ENOSPC.
+        await appendFile(path, data.slice(0, Math.floor(data.length / 2)));
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      await appendFile(path, data);
+    };
+    const w = writer({ batchSize: 100, retryDelayMs: 10, maxRetryDelayMs: 10, appendFile: fullDisk });
+    await w.record(record('a'));
+    await w.record(record('b'));
+    expect(await w.flush()).toBe(false);
+    await waitFor(() => w.stats().written === 2, 'the retry');
+    expect(w.stats().failures).toBe(2);
+    expect(listSegments(base)).toHaveLength(1); // the segment was restored and kept, not abandoned
+    expect(readFileSync(listSegments(base)[0].path, 'utf8').endsWith('\n')).toBe(true);
+    expect(writtenNames()).toEqual(['a', 'b']); // every line parses, each record once
+  });
+
+  it('removes a segment a failed append re-created (the old one vanished) instead of padding it', async () => {
+    let failing = 0;
+    const fullDisk = async (path: string, data: string) => {
+      if (failing > 0) {
+        failing--;
+        rmSync(path); // e.g. a mount now hides the folder the segment was in
+        await appendFile(path, data.slice(0, 10));
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      await appendFile(path, data);
+    };
+    const w = writer({ batchSize: 100, retryDelayMs: 10, maxRetryDelayMs: 10, appendFile: fullDisk });
+    await w.record(record('first'));
+    expect(await w.flush()).toBe(true);
+    failing = 1;
+    await w.record(record('second'));
+    expect(await w.flush()).toBe(false);
+    await waitFor(() => w.stats().written === 2, 'the retry');
+    expect(writtenNames()).toEqual(['second']); // one clean new segment; no NUL padding, no torn line
+    expect(listSegments(base)).toHaveLength(1);
+  });
+
   it('writes BIGINT values a result carries instead of dropping the record', async () => {
     const w = writer();
     await w.record(record('big', { output_data: { small: 5n, big: 9007199254740993n } }));

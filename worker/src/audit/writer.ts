@@ -12,7 +12,7 @@
 //   queued meanwhile and `healthy` is false until a write succeeds again.
 // - Segments: a new one at every start (created with the first write) and
 //   whenever the current one has reached `maxFileSize`; names in segments.ts.
-import { appendFile as fsAppendFile, mkdir, open } from 'node:fs/promises';
+import { appendFile as fsAppendFile, mkdir, open, stat, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_AUDIT_MAX_FILE_SIZE } from '../config/site-schema.js';
 import { ENDPOINT_SCHEMA, type AuditRecord, type AuditSchema } from './record.js';
@@ -286,8 +286,9 @@ export class AuditWriter {
     } catch (error) {
       this.failures++;
       this.lastWriteFailed = true;
-      // A half-written line may sit at the end of that file; the retry starts a fresh segment.
-      this.segment = null;
+      // A failed append (a full disk) can leave part of the batch behind: cut it off, so no torn
+      // line stays in the log and the retry does not pile more partial batches onto the disk.
+      this.segment = this.segment && (await cutBackTo(this.segment));
       this.logger.error(`CRITICAL: Audit logging failed: ${messageOf(error)}`, {
         records: lines.length,
         failures: this.failures,
@@ -373,4 +374,27 @@ function messageOf(error: unknown): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Truncates a segment back to the size it had before a failed append, and keeps using it. A file
+ * shorter than that is not the one we wrote (it was removed, or a mount now hides it, and the
+ * append created a new one holding only the partial batch): it is removed and the next write opens
+ * a fresh segment. When neither works (a read-only folder), what was half-written stays.
+ */
+async function cutBackTo(segment: {
+  path: string;
+  size: number;
+}): Promise<{ path: string; size: number } | null> {
+  try {
+    const { size } = await stat(segment.path);
+    if (size >= segment.size) {
+      await truncate(segment.path, segment.size);
+      return segment;
+    }
+    await unlink(segment.path);
+  } catch {
+    // Nothing more can be done for it; the next write starts a new segment.
+  }
+  return null;
 }

@@ -232,12 +232,12 @@ export class Database {
 
   /** One `mxcp.duckdb.execute` span and one observer report around a query. */
   private async traced<T>(sql: string, parameterCount: number, work: () => Promise<T>): Promise<T> {
-    const operation = sqlOperation(sql);
+    const { operation, hash } = describeStatement(sql);
     const done = this.observer?.started(operation);
     const span = tracer.startSpan('mxcp.duckdb.execute', {
       attributes: {
         'db.system': 'duckdb',
-        'db.statement.hash': statementHash(sql),
+        'db.statement.hash': hash,
         'db.operation': operation,
         'db.parameters.count': parameterCount,
         'db.readonly': this.readonly,
@@ -312,6 +312,21 @@ export class Database {
 }
 
 const tracer = trace.getTracer('mxcp');
+
+/** A statement's operation and hash, remembered: endpoints run the same few statements over and over. */
+const described = new Map<string, { operation: SqlOperation; hash: string }>();
+const DESCRIBED_MAX = 1000;
+
+function describeStatement(sql: string): { operation: SqlOperation; hash: string } {
+  let description = described.get(sql);
+  if (!description) {
+    // Ad-hoc SQL (db.execute from Python) could grow this without end: start over when full.
+    if (described.size >= DESCRIBED_MAX) described.clear();
+    description = { operation: sqlOperation(sql), hash: statementHash(sql) };
+    described.set(sql, description);
+  }
+  return description;
+}
 
 /** `db.statement.hash`: identifies a statement across spans without revealing it. */
 export function statementHash(sql: string): string {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import {
   CallToolRequestSchema,
@@ -73,18 +74,29 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
       end?.();
     }
   };
-  const contextOf = (extra: HandlerExtra): RequestContext => ({
-    user: opts.resolveUser?.(extra.authInfo) ?? null,
-    headers: flattenHeaders(extra.requestInfo?.headers),
-    sessionId: extra.sessionId ?? null,
-    caller: opts.caller,
-  });
+  const contextOf = (extra: HandlerExtra, notify?: RequestContext['notify']): RequestContext => {
+    let headers: Record<string, string> | undefined;
+    return {
+      user: opts.resolveUser?.(extra.authInfo) ?? null,
+      // Built on first use: only Python endpoints read them, and most calls are SQL.
+      get headers() {
+        return (headers ??= flattenHeaders(extra.requestInfo?.headers));
+      },
+      sessionId: extra.sessionId ?? null,
+      caller: opts.caller,
+      ...(notify ? { notify } : {}),
+    };
+  };
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: engine().listTools().map(toMcpTool),
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  // Server.setRequestHandler wraps tools/call to parse the request a second time and check the
+  // result against CallToolResultSchema: two more zod parses per call. The Protocol's own
+  // registration parses the request once; toolResult/toolFailure always build a CallToolResult
+  // (the SDK client checks it in the tests).
+  Protocol.prototype.setRequestHandler.call(server, CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args = {} } = request.params;
     // Python's mcp.info/progress reach this client as notifications tied to this request.
     const progressToken = request.params._meta?.progressToken;
@@ -108,7 +120,7 @@ export function createMcpServer(engineRef: EngineRef, opts: McpServerOptions): S
       sent?.catch(() => undefined);
     };
     try {
-      return toolResult(await counted(() => engine().callTool(name, args, { ...contextOf(extra), notify })));
+      return toolResult(await counted(() => engine().callTool(name, args, contextOf(extra, notify))));
     } catch (error) {
       // A failing tool is a result, not a protocol error: the session keeps serving.
       // The error's type only: messages can echo parameter values (e.g. DuckDB constraint errors).

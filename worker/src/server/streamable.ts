@@ -7,6 +7,7 @@ import type { Request, Response, Router } from 'express';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { McpHttpTransport } from './http-transport.js';
+import { connectPrevalidated } from './sdk-dispatch.js';
 import type { ServerLogger } from './mcp.js';
 
 export interface MountedTransport {
@@ -102,7 +103,7 @@ function mountStateful(
           logger?.debug('MCP session closed', { sessionId: transport.sessionId });
         }
       };
-      await server.connect(transport);
+      await connectPrevalidated(server, transport);
       await transport.handleRequest(req, res);
       // A rejected initialize (bad headers or body) never became a session: release it.
       if (!transport.sessionId) await server.close();
@@ -153,7 +154,7 @@ function mountStateless(
       void server.close().catch(() => undefined);
     });
     try {
-      await server.connect(transport);
+      await connectPrevalidated(server, transport);
       await transport.handleRequest(req, res);
     } catch (error) {
       failRequest(res, error, logger);
