@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -47,6 +47,16 @@ describe('Database.open', () => {
     const db = await open({ file: 'nested/dir/new.duckdb' });
     expect(existsSync(join(dir, 'nested/dir/new.duckdb'))).toBe(true);
     expect(db.readonly).toBe(false);
+  });
+
+  it("pools MXCP's max(10, 2 × CPUs) connections by default, all usable at once", async () => {
+    const db = await open();
+    const expected = Math.max(10, 2 * availableParallelism());
+    expect(db.stats().max).toBe(expected);
+    // As many queries as connections run side by side: none waits for another to finish.
+    await Promise.all(Array.from({ length: expected }, (_, i) => db.query('SELECT $i AS i', { i })));
+    expect(db.stats().size).toBe(expected);
+    expect(db.stats().waiting).toBe(0);
   });
 
   it('creates a missing file even for a read-only open, then opens it read-only', async () => {

@@ -75,8 +75,9 @@ interface PooledConnection {
 /** Extra per-connection set-up added after opening, e.g. plugin UDFs (registerScalarFunction). */
 export type ConnectionSetup = (connection: DuckDBConnection) => void;
 
+/** MXCP's rule (MXCP-SPEC §"Concurrency"): max(10, 2 × CPUs) connections to the one instance. */
 export function defaultPoolSize(): number {
-  return Math.max(4, 2 * availableParallelism());
+  return Math.max(10, 2 * availableParallelism());
 }
 
 export class Database {
