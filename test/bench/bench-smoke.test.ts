@@ -32,6 +32,7 @@ describe('npm run bench (smoke)', () => {
             BENCH_COLD_REPEATS: '1',
             BENCH_PYTHON_MXCP: 'installed',
             BENCH_WRITE_DOCS: '0',
+            BENCH_PAIRED_ROUNDS: '2',
           },
         },
       );
@@ -79,6 +80,14 @@ describe('npm run bench (smoke)', () => {
         /Memory \(RSS; peak during the 2-client run\)[\s\S]*\| worker \(SSE, default\) \| \d+ \| \d+ \| 2 \|/,
       );
       expect(output).toMatch(/\| baseline \(Express \+ DuckDB, heavy query\) \| \d+ \| \d+ \| 2 \|/);
+      // The target's paired rounds (paired.ts) at 32 clients, worker first, then baseline first.
+      expect(output).toMatch(
+        /round 1 \(worker first\): worker \d+ calls\/s, baseline \d+ calls\/s, ratio \d+\.\d\d/,
+      );
+      expect(output).toMatch(
+        /round 2 \(baseline first\): worker \d+ calls\/s, baseline \d+ calls\/s, ratio \d+\.\d\d/,
+      );
+      expect(output).toMatch(/median SSE ratio \d+\.\d\d over 2 paired rounds at 32 clients/);
       expect(output).not.toContain('Wrote');
     },
   );

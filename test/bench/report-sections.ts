@@ -1,6 +1,7 @@
 // The benchmark's report sections for the heavy query, Python MXCP against the worker,
 // cold start and memory: printed tables and the docs/benchmarks.md sections (report.ts
 // puts them on the page).
+import type { PairedRound } from './paired.js';
 import { EVENTS_TABLE_SQL, HEAVY_SQL, HEAVY_TOOL } from './bench-project.js';
 import type { ColdStartResult } from './cold-start.js';
 import type { LoadResult } from './load.js';
@@ -26,6 +27,8 @@ export interface ReportExtras {
   pythonMxcp?: PythonMxcpStatus;
   coldStart?: ColdStartResult[];
   memory?: MemoryRow[];
+  /** The default worker and the baseline back to back at the target level (paired.ts). */
+  paired?: PairedRound[];
 }
 
 const fixed = (value: number | undefined, digits: number) =>

@@ -14,6 +14,7 @@ import {
 import { PYTHON_DB_TOOL, PYTHON_PURE_TOOL } from './bench-project.js';
 import { answerIsRight } from './clients.js';
 import { median } from './cold-start.js';
+import { medianPairedRatio, pairedOrder, pairedSection, type PairedRound } from './paired.js';
 import { pythonMxcpLine, pythonMxcpTable } from './report-sections.js';
 import { parseWorkerVariants, WORKER_VARIANTS, type WorkerVariantKey } from './worker-variants.js';
 
@@ -148,6 +149,49 @@ describe('targetVerdict', () => {
       'not measured (needs the default SSE worker at 32 clients); --json-response ratio 0.83',
     );
     expect(targetVerdict([level(8, 500, 500, 600)])).toMatch(/^not measured/);
+  });
+});
+
+describe('paired rounds', () => {
+  const round = (worker: number, baseline: number, i = 0): PairedRound => ({
+    first: pairedOrder(i),
+    worker: load(worker),
+    baseline: load(baseline),
+  });
+
+  it('alternate who goes first, ABBA, so a steady drift cancels out', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map(pairedOrder)).toEqual([
+      'worker',
+      'baseline',
+      'baseline',
+      'worker',
+      'worker',
+      'baseline',
+      'baseline',
+      'worker',
+    ]);
+  });
+
+  it('judge the target on the median ratio, not on the single level-table window', () => {
+    const rounds = [round(600, 1000), round(750, 1000), round(720, 900), round(800, 1000)];
+    expect(medianPairedRatio(rounds)).toBeCloseTo((0.75 + 0.8) / 2, 10);
+    expect(medianPairedRatio([round(1, 2), round(3, 4), round(1, 10)])).toBe(0.5);
+    expect(medianPairedRatio([])).toBeUndefined();
+    expect(targetVerdict([level(32, 570, 650, 1000)], rounds)).toBe(
+      'met (median SSE ratio 0.78 over 4 paired rounds at 32 clients; 0.57 in the level table); --json-response ratio 0.65',
+    );
+    expect(targetVerdict([level(32, 800, undefined, 1000)], [round(600, 1000), round(650, 1000)])).toBe(
+      'missed (median SSE ratio 0.63 over 2 paired rounds at 32 clients; 0.80 in the level table)',
+    );
+  });
+
+  it('get a section with one row per round', () => {
+    const section = pairedSection([round(600, 1000, 0), round(700, 1000, 1)], 32);
+    expect(section).toContain('## Paired rounds at 32 clients');
+    expect(section).toContain('median ratio (**0.65**)');
+    expect(section).toContain('| 1 | worker | 600 | 1000 | 0.60 |');
+    expect(section).toContain('| 2 | baseline | 700 | 1000 | 0.70 |');
+    expect(pairedSection([], 32)).toBe('');
   });
 });
 

@@ -71,6 +71,7 @@ import {
   type RunSettings,
   type WorkerRun,
 } from './report.js';
+import { pairedOrder, pairedTable, roundRatio, type PairedRound } from './paired.js';
 import { parseWorkerVariants, type WorkerVariant } from './worker-variants.js';
 import { repoRoot, startWorker, tsxLoader, workerMain } from './worker-process.js';
 
@@ -111,6 +112,8 @@ const coldEndpoints = baselineOnly
   : integersFromEnv('BENCH_COLD_ENDPOINTS', quick ? '10,100' : '10,100,1000', true);
 const coldRepeats = numberFromEnv('BENCH_COLD_REPEATS', quick ? 1 : 3);
 const pythonMode = pythonMxcpMode(process.env.BENCH_PYTHON_MXCP);
+/** Paired worker/baseline rounds at the target level (paired.ts); 0 skips them. */
+const pairedRounds = integersFromEnv('BENCH_PAIRED_ROUNDS', quick ? '0' : '4', true)[0] ?? 0;
 
 /** One server process and the variants measured on it. */
 interface RunningServer {
@@ -430,6 +433,50 @@ async function main(): Promise<number> {
       }
       results.push({ clients, workers: runs, baseline: baselineResult, heavyBaseline });
     }
+
+    // The target, judged on the default worker and the baseline measured back to back.
+    const paired: PairedRound[] = [];
+    const sse = running.find((r) => r.variants.some((v) => v.key === 'sse'));
+    if (sse && pairedRounds > 0) {
+      console.log(
+        `Paired rounds at ${TARGET_CLIENTS} clients: the default worker and the baseline back to back`,
+      );
+      const variant = sse.variants.find((v) => v.key === 'sse')!;
+      const runWorker = () =>
+        measure(
+          TARGET_CLIENTS,
+          {
+            kind: 'mcp',
+            url: sse.mcpUrl,
+            tool: variant.tool,
+            query: variant.query,
+            stateless: variant.stateless,
+          },
+          sse.server,
+          () => processTreeCpuSeconds(sse.server.child),
+          undefined,
+        );
+      const runBaseline = () =>
+        measure(
+          TARGET_CLIENTS,
+          { kind: 'baseline', baseUrl: baseline.baseUrl, query: 'square' },
+          baseline,
+          () => processCpuSeconds(baseline.child),
+          undefined,
+        );
+      for (let i = 0; i < pairedRounds; i++) {
+        const first = pairedOrder(i);
+        const a = await (first === 'worker' ? runWorker() : runBaseline());
+        const b = await (first === 'worker' ? runBaseline() : runWorker());
+        const round: PairedRound =
+          first === 'worker' ? { first, worker: a, baseline: b } : { first, worker: b, baseline: a };
+        paired.push(round);
+        console.log(
+          `  round ${i + 1} (${first} first): worker ${Math.round(round.worker.callsPerSecond)} calls/s, ` +
+            `baseline ${Math.round(round.baseline.callsPerSecond)} calls/s, ratio ${roundRatio(round)?.toFixed(2) ?? '—'}`,
+        );
+      }
+    }
     await stopAll();
     servers.length = 0;
 
@@ -448,8 +495,9 @@ async function main(): Promise<number> {
 
     console.log(`\n${resultsTable(results)}\n`);
     console.log(
-      `Target (default SSE worker ≥ 0.7 × baseline throughput at 32 clients): ${targetVerdict(results)}`,
+      `Target (default SSE worker ≥ 0.7 × baseline throughput at 32 clients): ${targetVerdict(results, paired)}`,
     );
+    if (paired.length > 0) console.log(`\n${pairedTable(paired)}\n`);
     const audit = auditCostTable(results);
     if (audit) {
       console.log(`\nCost of audit + policies (same SSE worker, on vs off):\n\n${audit}\n`);
@@ -480,18 +528,20 @@ async function main(): Promise<number> {
         pythonMxcp,
         coldStart,
         memory,
+        paired,
       });
       // Other benchmarks (the operator's) keep their sections of the same page.
       writeFileSync(docsPath, keepOtherSections(markdown, previous));
       console.log(`Wrote ${docsPath}`);
     }
     // Python MXCP's own errors are reported in its rows; they do not fail the worker's benchmark.
-    const anyErrors = results.some(
-      (r) =>
-        r.baseline.errors > 0 ||
-        (r.heavyBaseline?.errors ?? 0) > 0 ||
-        r.workers.some((w) => w.variant.implementation === 'worker' && w.result.errors > 0),
-    );
+    const anyErrors =
+      results.some(
+        (r) =>
+          r.baseline.errors > 0 ||
+          (r.heavyBaseline?.errors ?? 0) > 0 ||
+          r.workers.some((w) => w.variant.implementation === 'worker' && w.result.errors > 0),
+      ) || paired.some((r) => r.worker.errors > 0 || r.baseline.errors > 0);
     return anyErrors ? 1 : 0;
   } catch (error) {
     if (error instanceof StartupError) {
