@@ -5,10 +5,8 @@
 // it), and the baseline; checks their answers, measures from the load generator process,
 // and prints every table. This is a smoke test of the harness, not a timed test: no number
 // is asserted.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, TSX_LOADER } from '../support/mxcp.js';
+import { runBenchScript } from './run-bench-script.js';
 
 describe('npm run bench (smoke)', () => {
   // Eight servers start (Python pools and perhaps Python MXCP included) before anything is
@@ -17,29 +15,17 @@ describe('npm run bench (smoke)', () => {
     'runs one short level end to end and prints every table and the Python MXCP line',
     { timeout: 240_000 },
     async () => {
-      const child = spawn(
-        process.execPath,
-        ['--import', TSX_LOADER, join(REPO_ROOT, 'test/bench/worker-http.bench.ts')],
-        {
-          cwd: REPO_ROOT,
-          env: {
-            ...process.env,
-            BENCH_QUICK: '1',
-            BENCH_CLIENTS: '2',
-            BENCH_SECONDS: '0.5',
-            BENCH_WARMUP_SECONDS: '0.2',
-            BENCH_COLD_ENDPOINTS: '10',
-            BENCH_COLD_REPEATS: '1',
-            BENCH_PYTHON_MXCP: 'installed',
-            BENCH_WRITE_DOCS: '0',
-            BENCH_PAIRED_ROUNDS: '2',
-          },
-        },
-      );
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      const { code, output } = await runBenchScript('worker-http.bench.ts', {
+        BENCH_QUICK: '1',
+        BENCH_CLIENTS: '2',
+        BENCH_SECONDS: '0.5',
+        BENCH_WARMUP_SECONDS: '0.2',
+        BENCH_COLD_ENDPOINTS: '10',
+        BENCH_COLD_REPEATS: '1',
+        BENCH_PYTHON_MXCP: 'installed',
+        BENCH_WRITE_DOCS: '0',
+        BENCH_PAIRED_ROUNDS: '2',
+      });
       expect(code, output).toBe(0);
       expect(output).toContain('Clients run in a separate load generator process.');
       const row = (label: string) =>

@@ -31,6 +31,26 @@ export interface McpCaller extends Caller {
   callOnce(i: number): Promise<unknown>;
 }
 
+/** The headers every streamable-HTTP POST carries. */
+export const MCP_POST_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+} as const;
+
+/** The body of an MCP `initialize` request from a client of this name. */
+export function initializeRequest(clientName: string): string {
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: {
+      protocolVersion: '2025-06-18',
+      capabilities: {},
+      clientInfo: { name: clientName, version: '1.0.0' },
+    },
+  });
+}
+
 /**
  * An MCP session calling one tool: initialize, initialized, then `tools/call` POSTs whose
  * answers are parsed (SSE-framed or plain JSON, whichever the server sent). A stateless server
@@ -39,20 +59,10 @@ export interface McpCaller extends Caller {
  */
 export async function connectMcp(target: Extract<LoadTarget, { kind: 'mcp' }>): Promise<McpCaller> {
   const { url, tool, query } = target;
-  const base = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   const init = await fetch(url, {
     method: 'POST',
-    headers: base,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'mxcp-bench', version: '1.0.0' },
-      },
-    }),
+    headers: MCP_POST_HEADERS,
+    body: initializeRequest('mxcp-bench'),
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const sessionId = init.headers.get('mcp-session-id');
@@ -60,7 +70,7 @@ export async function connectMcp(target: Extract<LoadTarget, { kind: 'mcp' }>): 
     ?.protocolVersion;
   if ((!sessionId && !target.stateless) || !protocol)
     throw new Error(`initialize failed: HTTP ${init.status}`);
-  const headers: Record<string, string> = { ...base, 'mcp-protocol-version': protocol };
+  const headers: Record<string, string> = { ...MCP_POST_HEADERS, 'mcp-protocol-version': protocol };
   if (sessionId) headers['mcp-session-id'] = sessionId;
   await fetch(url, {
     method: 'POST',

@@ -2,38 +2,24 @@
 // shared test cluster, in this file's namespace, with a 3-second resync, prints its results table.
 // A smoke test of the harness, not a timed test: no time is asserted, but the figures every row
 // needs must be there, and a no-op resync must write nothing (what the benchmark reports as 0).
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTestNamespace } from '../cluster/namespace.js';
-import { REPO_ROOT, TSX_LOADER } from '../support/mxcp.js';
+import { runBenchScript } from './run-bench-script.js';
 
 const ns = useTestNamespace();
 
 describe('npm run bench:operator (smoke)', () => {
   it('converges and resyncs two sizes end to end and prints the results table', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', TSX_LOADER, join(REPO_ROOT, 'test/bench/operator.bench.ts')],
-      {
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          BENCH_PROJECTS: '2,3',
-          BENCH_WRITE_DOCS: '0',
-          BENCH_CLUSTER_INFO: JSON.stringify(ns.cluster.info),
-          BENCH_NAMESPACE: ns.name,
-          BENCH_RESYNC_SECONDS: '3',
-          BENCH_RESYNC_PERIODS: '2',
-          BENCH_QUIET_SECONDS: '3',
-          BENCH_TIMEOUT_SECONDS: '150',
-        },
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, output } = await runBenchScript('operator.bench.ts', {
+      BENCH_PROJECTS: '2,3',
+      BENCH_WRITE_DOCS: '0',
+      BENCH_CLUSTER_INFO: JSON.stringify(ns.cluster.info),
+      BENCH_NAMESPACE: ns.name,
+      BENCH_RESYNC_SECONDS: '3',
+      BENCH_RESYNC_PERIODS: '2',
+      BENCH_QUIET_SECONDS: '3',
+      BENCH_TIMEOUT_SECONDS: '150',
+    });
     expect(code, output).toBe(0);
     expect(output).toMatch(/\| measure \| 2 projects \| 3 projects \|/);
     expect(output).toMatch(/\| \*\*all converged\*\* .* \| \*\*\d+\.\d s\*\* \| \*\*\d+\.\d s\*\* \|/);

@@ -4,7 +4,9 @@
 // so one worker window against one baseline window can be off by a third. A paired round measures
 // the default worker and the baseline back to back at the target level, alternating which goes
 // first (ABBA), and the target is judged on the median of the rounds' ratios.
+import { median } from './cold-start.js';
 import type { LoadResult } from './load.js';
+import { fixed } from './report-sections.js';
 
 export interface PairedRound {
   first: 'worker' | 'baseline';
@@ -25,17 +27,9 @@ export function roundRatio(round: PairedRound): number | undefined {
 
 /** The median of the rounds' ratios (the mean of the middle two for an even count). */
 export function medianPairedRatio(rounds: PairedRound[]): number | undefined {
-  const ratios = rounds
-    .map(roundRatio)
-    .filter((r): r is number => r !== undefined)
-    .sort((a, b) => a - b);
-  if (ratios.length === 0) return undefined;
-  const mid = Math.floor(ratios.length / 2);
-  return ratios.length % 2 === 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+  const ratios = rounds.map(roundRatio).filter((r): r is number => r !== undefined);
+  return ratios.length > 0 ? median(ratios) : undefined;
 }
-
-const fixed = (value: number | undefined, digits: number) =>
-  value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits);
 
 export function pairedTable(rounds: PairedRound[]): string {
   const rows = rounds.map(

@@ -6,6 +6,7 @@
 // already installed), `0` (skip).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { initializeRequest, MCP_POST_HEADERS } from './clients.js';
 import { freePort, startServer, type ServerProcess } from './processes.js';
 
 export const PYTHON_MXCP_VERSION = '0.12.3';
@@ -72,17 +73,8 @@ export async function startPythonMxcp(options: {
 export async function mcpInitializeProbe(url: string): Promise<number> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'mxcp-bench-probe', version: '1.0.0' },
-      },
-    }),
+    headers: MCP_POST_HEADERS,
+    body: initializeRequest('mxcp-bench-probe'),
     signal: AbortSignal.timeout(2_000),
   });
   await response.arrayBuffer();

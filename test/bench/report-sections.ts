@@ -31,7 +31,8 @@ export interface ReportExtras {
   paired?: PairedRound[];
 }
 
-const fixed = (value: number | undefined, digits: number) =>
+/** A figure with `digits` decimals, or — when it was not measured. */
+export const fixed = (value: number | undefined, digits: number): string =>
   value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits);
 const mib = (kib: number | undefined) => fixed(kib === undefined ? undefined : kib / 1024, 0);
 

@@ -2,11 +2,12 @@
 // Python tools against the SQL tool (printed, and written into docs/benchmarks.md
 // with the machine it ran on and how it was measured). The sections added with the
 // heavy query, cold start, memory and Python MXCP live in report-sections.ts.
-import { medianPairedRatio, pairedSection, type PairedRound } from './paired.js';
 import { cpus, totalmem, platform, release, availableParallelism } from 'node:os';
 import type { LoadResult } from './load.js';
+import { medianPairedRatio, pairedSection, type PairedRound } from './paired.js';
 import {
   coldStartSection,
+  fixed,
   heavySection,
   memorySection,
   pythonMxcpSection,
@@ -62,9 +63,6 @@ export interface RunSettings {
 
 const BASELINE_LABEL = 'baseline (Express + DuckDB)';
 const HEAVY_BASELINE_LABEL = 'baseline (Express + DuckDB, heavy query)';
-
-const fixed = (value: number | undefined, digits: number) =>
-  value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits);
 
 /** Server calls/s ÷ the baseline's calls/s on the same query at the same level. */
 export function ratio(run: WorkerRun, level: LevelResult): number | undefined {

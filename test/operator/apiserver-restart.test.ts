@@ -3,18 +3,12 @@
 // cluster runs it: config/rbac applied, running as that ServiceAccount, watching all namespaces,
 // leader election on. The lease timings are long enough to ride out the restart: an outage longer
 // than --renew-deadline makes a leader exit (client-go behaviour; the kubelet restarts it).
-import { CoreV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlPlane, type ControlPlane } from '../cluster/controlplane.js';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../cluster/eventually.js';
-import { CLUSTER_HOOK_TIMEOUT_MS } from '../cluster/namespace.js';
 import {
-  OperatorProcess,
-  applyObjects,
+  useInstalledOperator,
   applyProject,
   filesOf,
-  installCrd,
-  loadKustomization,
   sampleProject,
   waitConverged,
 } from './operator-process.js';
@@ -22,33 +16,10 @@ import {
 const OPERATOR_NAMESPACE = 'mxcp-system';
 
 describe('API server restart', () => {
-  let cluster: ControlPlane;
-  let op: OperatorProcess;
-
-  beforeAll(async () => {
-    cluster = await startControlPlane();
-    const admin = cluster.kubeConfig();
-    const core = admin.makeApiClient(CoreV1Api);
-    for (const name of [OPERATOR_NAMESPACE, 'team-a', 'team-b'])
-      await core.createNamespace({ body: { metadata: { name } } });
-    await installCrd(admin);
-    await applyObjects(admin, loadKustomization('config/rbac', { namespace: OPERATOR_NAMESPACE }));
-    const kubeconfig = await cluster.kubeconfigForServiceAccount(OPERATOR_NAMESPACE, 'mxcp-operator');
-    op = new OperatorProcess({
-      kubeconfig,
-      name: 'operator',
-      args: ['--lease-duration', '90', '--renew-deadline', '80', '--retry-period', '2'],
-      env: { POD_NAMESPACE: OPERATOR_NAMESPACE },
-    });
-    await op.waitUntilReady();
-  }, CLUSTER_HOOK_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await op?.stop('SIGTERM');
-    await cluster?.stop();
-  });
+  const installed = useInstalledOperator([OPERATOR_NAMESPACE, 'team-a', 'team-b']);
 
   it('keeps running through the restart, reconnects its watches and converges new changes', async () => {
+    const { cluster, op } = installed;
     const admin = cluster.kubeConfig();
     await applyProject(admin, sampleProject('team-a', 'before'));
     await waitConverged(admin, 'team-a', 'before');

@@ -16,10 +16,11 @@ import {
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { eventually } from '../cluster/eventually.js';
-import type { TestNamespace } from '../cluster/namespace.js';
+import { startControlPlane, type ControlPlane } from '../cluster/controlplane.js';
+import { CLUSTER_HOOK_TIMEOUT_MS, type TestNamespace } from '../cluster/namespace.js';
 import { sumMetric } from './prometheus.js';
 
 export { sumMetric };
@@ -288,6 +289,59 @@ export async function applyObjects(kc: KubeConfig, objects: KubernetesObject[]):
   for (const obj of objects) {
     await api.patch(obj, undefined, undefined, TEST_FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
   }
+}
+
+/** A private control plane and the operator installed on it (useInstalledOperator). */
+export interface InstalledOperator {
+  readonly cluster: ControlPlane;
+  readonly op: OperatorProcess;
+}
+
+/**
+ * Registers the hooks of a file that disturbs its own control plane under a running operator: a
+ * private control plane started before its tests, `namespaces` created (the first is the
+ * operator's), the CRD and config/rbac applied, and the operator installed the way a cluster runs
+ * it (its ServiceAccount, all namespaces, leader election); both stopped after the tests. The lease
+ * timings ride out a short control-plane outage: one longer than --renew-deadline makes a leader
+ * exit by design (client-go behaviour).
+ */
+export function useInstalledOperator(
+  namespaces: [operatorNamespace: string, ...others: string[]],
+): InstalledOperator {
+  const [operatorNamespace] = namespaces;
+  let cluster: ControlPlane | undefined;
+  let op: OperatorProcess | undefined;
+  beforeAll(async () => {
+    cluster = await startControlPlane();
+    const admin = cluster.kubeConfig();
+    const core = admin.makeApiClient(CoreV1Api);
+    for (const name of namespaces) await core.createNamespace({ body: { metadata: { name } } });
+    await installCrd(admin);
+    await applyObjects(admin, loadKustomization('config/rbac', { namespace: operatorNamespace }));
+    op = new OperatorProcess({
+      kubeconfig: await cluster.kubeconfigForServiceAccount(operatorNamespace, 'mxcp-operator'),
+      name: 'operator',
+      args: ['--lease-duration', '90', '--renew-deadline', '80', '--retry-period', '2'],
+      env: { POD_NAMESPACE: operatorNamespace },
+    });
+    await op.waitUntilReady();
+  }, CLUSTER_HOOK_TIMEOUT_MS);
+  afterAll(async () => {
+    await op?.stop('SIGTERM');
+    await cluster?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useInstalledOperator: used before its beforeAll ran');
+    return value;
+  };
+  return {
+    get cluster() {
+      return started(cluster);
+    },
+    get op() {
+      return started(op);
+    },
+  };
 }
 
 // ---------------------------------------------------------------- CRD and projects

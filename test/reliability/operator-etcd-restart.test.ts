@@ -8,18 +8,13 @@
 // The lease timings are long, as in test/operator/apiserver-restart.test.ts: an outage longer than
 // --renew-deadline makes a leader exit by design (client-go behaviour).
 import { request } from 'node:https';
-import { CoreV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlPlane, type ControlPlane } from '../cluster/controlplane.js';
+import { describe, expect, it } from 'vitest';
+import type { ControlPlane } from '../cluster/controlplane.js';
 import { eventually } from '../cluster/eventually.js';
-import { CLUSTER_HOOK_TIMEOUT_MS } from '../cluster/namespace.js';
 import {
-  OperatorProcess,
-  applyObjects,
+  useInstalledOperator,
   applyProject,
   filesOf,
-  installCrd,
-  loadKustomization,
   sampleProject,
   waitConverged,
 } from '../operator/operator-process.js';
@@ -29,33 +24,10 @@ const OPERATOR_NAMESPACE = 'mxcp-system';
 const ETCD_DOWN_MS = 5_000;
 
 describe('etcd restarted under the operator', () => {
-  let cluster: ControlPlane;
-  let op: OperatorProcess;
-
-  beforeAll(async () => {
-    cluster = await startControlPlane();
-    const admin = cluster.kubeConfig();
-    const core = admin.makeApiClient(CoreV1Api);
-    for (const name of [OPERATOR_NAMESPACE, 'team-a', 'team-b'])
-      await core.createNamespace({ body: { metadata: { name } } });
-    await installCrd(admin);
-    await applyObjects(admin, loadKustomization('config/rbac', { namespace: OPERATOR_NAMESPACE }));
-    const kubeconfig = await cluster.kubeconfigForServiceAccount(OPERATOR_NAMESPACE, 'mxcp-operator');
-    op = new OperatorProcess({
-      kubeconfig,
-      name: 'operator',
-      args: ['--lease-duration', '90', '--renew-deadline', '80', '--retry-period', '2'],
-      env: { POD_NAMESPACE: OPERATOR_NAMESPACE },
-    });
-    await op.waitUntilReady();
-  }, CLUSTER_HOOK_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await op?.stop('SIGTERM');
-    await cluster?.stop();
-  });
+  const installed = useInstalledOperator([OPERATOR_NAMESPACE, 'team-a', 'team-b']);
 
   it('survives in the same process, its watches deliver again, changes converge, /readyz is 200', async () => {
+    const { cluster, op } = installed;
     const admin = cluster.kubeConfig();
     await applyProject(admin, sampleProject('team-a', 'before'));
     await waitConverged(admin, 'team-a', 'before');
