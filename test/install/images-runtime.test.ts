@@ -285,7 +285,10 @@ describe('the operator image', () => {
   });
 
   it('renders a sample MxcpProject into a Deployment of the worker image of the same version', async () => {
-    const sample = join(REPO_ROOT, 'config/samples/mxcp_v1alpha1_mxcpproject_hello.yaml');
+    // A file the image's user can read (the checkout may sit in a folder only root can enter).
+    const sample = join(tmp, 'tmp/hello.yaml');
+    cpSync(join(REPO_ROOT, 'config/samples/mxcp_v1alpha1_mxcpproject_hello.yaml'), sample);
+    chmodSync(sample, 0o644);
     const rendered = await runImage(operatorImage, ['render', '-f', sample]);
     expect(rendered.code, rendered.output).toBe(0);
     const objects = parseAllDocuments(rendered.output).map(

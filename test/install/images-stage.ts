@@ -18,7 +18,7 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, delimiter, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { REPO_ROOT } from '../support/mxcp.js';
 import { copiesOf, execForm, type Stage } from './images-dockerfile.js';
 
@@ -73,6 +73,10 @@ export class ImageRoot {
     mkdirSync(join(root, 'tmp'), { recursive: true });
     chmodSync(join(root, 'tmp'), 0o1777);
     mkdirSync(join(root, 'usr/local/bin'), { recursive: true });
+    // The node image's /usr/local/bin/node, as this Node 24: a copy, because uid 1000 may not be
+    // able to reach the checkout's (a clone in a 0700 folder, such as a mkdtemp one).
+    cpSync(process.execPath, join(root, 'usr/local/bin/node'));
+    chmodSync(join(root, 'usr/local/bin/node'), 0o755);
   }
 
   /** The image's absolute paths moved into the temp root; other absolute paths are the machine's. */
@@ -83,7 +87,7 @@ export class ImageRoot {
     return existsSync('/usr/bin/python3') ? mapped : mapped.replaceAll('/usr/bin/python3', 'python3');
   }
 
-  /** The environment programs in the image see: the image's, with this Node 24 as `node`. */
+  /** The environment programs in the image see: the image's. */
   processEnv(state: Pick<ImageState, 'env'>): NodeJS.ProcessEnv {
     const kept = Object.fromEntries(
       Object.entries(process.env).filter(
@@ -93,10 +97,8 @@ export class ImageRoot {
           !['PYTHONPATH', 'NODE_OPTIONS', 'PATH', 'HOME', 'USER', 'LOGNAME', 'VIRTUAL_ENV'].includes(name),
       ),
     );
-    const path = (state.env.PATH ?? this.map(IMAGE_PATH)).split(delimiter);
-    // `#!/usr/bin/env node` and the HEALTHCHECK's `node` find the pinned Node 24.
-    path.splice(path.indexOf(join(this.root, 'usr/local/bin')) + 1, 0, dirname(process.execPath));
-    return { ...kept, ...state.env, NO_COLOR: '1', PATH: path.join(delimiter) };
+    // `#!/usr/bin/env node` and the HEALTHCHECK's `node` find the image's (the pinned Node 24).
+    return { ...kept, ...state.env, NO_COLOR: '1', PATH: state.env.PATH ?? this.map(IMAGE_PATH) };
   }
 
   /** Follows one stage's lines; `from` carries the state of the image this stage starts FROM. */
